@@ -1,0 +1,84 @@
+"""Exceptions raised by litho.
+
+Every error litho raises on purpose derives from :class:`LithoError`, so callers can
+catch the library's errors in one place. Where a Python built-in category fits, the
+error also derives from it (``InvalidParameterError`` is a ``ValueError``), so code
+written against the standard hierarchy keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "LithoError",
+    "InvalidParameterError",
+    "LayoutError",
+    "BackendUnavailableError",
+    "MemoryBudgetError",
+]
+
+
+class LithoError(Exception):
+    """Base class of every error raised by litho."""
+
+
+class InvalidParameterError(LithoError, ValueError):
+    """A parameter has a value outside what is allowed.
+
+    Parameters
+    ----------
+    name : str
+        The parameter (or field) name.
+    value : Any
+        The offending value.
+    allowed : str
+        What is allowed, in words ("a positive number of nm", "one of 'area', 'center'").
+    """
+
+    def __init__(self, name: str, value: Any, allowed: str) -> None:
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"invalid {name}={_short_repr(value)}: expected {allowed}")
+
+    def __reduce__(self):  # keep picklable (multiprocessing, Dask)
+        return (type(self), (self.name, self.value, self.allowed))
+
+
+class LayoutError(LithoError):
+    """A layout file or layout content is missing, corrupt, or lacks what was asked for.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    path : str or os.PathLike, optional
+        The file concerned; named at the start of the message.
+    """
+
+    def __init__(self, message: str, path: Any = None) -> None:
+        self.path = None if path is None else str(path)
+        self.reason = message
+        super().__init__(message if path is None else f"{self.path}: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.path))
+
+
+class BackendUnavailableError(LithoError, RuntimeError):
+    """An explicitly requested compute backend (e.g. ``"cupy"``) cannot be used here."""
+
+
+class MemoryBudgetError(LithoError, MemoryError):
+    """An operation would allocate more than ``litho.config`` allows.
+
+    The message says how much was needed, the budget, and how to tile or batch instead.
+    """
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
