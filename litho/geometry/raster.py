@@ -36,6 +36,7 @@ from .. import config
 from .._validate import choice, finite_pair, grid_shape, positive_number
 from ..backend import get_array_module, resolve_backend
 from ..errors import InvalidParameterError
+from . import _packed
 from .layout import Layout
 
 __all__ = ["rasterize"]
@@ -127,9 +128,9 @@ def rasterize(
         device="gpu" if backend == "cupy" else "cpu",
     )
 
-    pts, counts = _pack(layout.polygons, pixel, (x0, y0))
+    pts, counts = _to_pixel_units(layout, pixel, (x0, y0))
     pts, counts = _cull_to_window(pts, counts, (ny, nx))
-    manhattan = _is_manhattan(pts, counts)
+    manhattan = _packed.is_manhattan(pts, counts)
     if mode == "area" and not manhattan and len(counts) > 1:
         pts, counts = _union(pts, counts)
     edges = _edges(pts, counts)
@@ -175,28 +176,11 @@ def _output_dtype(dtype) -> np.dtype:
     return resolved
 
 
-def _pack(polygons: Sequence[np.ndarray], pixel: float, origin: tuple[float, float]
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """All vertices in pixel units, concatenated, with the vertex count of each polygon."""
-    if len(polygons) == 0:
-        return np.empty((0, 2)), np.empty(0, dtype=np.int64)
-    counts = np.fromiter((len(p) for p in polygons), dtype=np.int64, count=len(polygons))
-    pts = np.concatenate(polygons, axis=0)
-    pts -= origin
-    pts /= pixel
-    return pts, counts
-
-
-def _starts(counts: np.ndarray) -> np.ndarray:
-    return np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-
-
-def _next_vertex(counts: np.ndarray) -> np.ndarray:
-    """Index of the vertex that follows each vertex within its (closed) polygon."""
-    starts = _starts(counts)
-    nxt = np.arange(1, int(counts.sum()) + 1)
-    nxt[starts + counts - 1] = starts
-    return nxt
+def _to_pixel_units(layout: Layout, pixel: float, origin: tuple[float, float]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """All vertices in pixel units (a new array) and the vertex count of each polygon."""
+    xy, counts = layout.packed()
+    return (xy - origin) / pixel, counts
 
 
 def _cull_to_window(pts: np.ndarray, counts: np.ndarray, shape: tuple[int, int]
@@ -205,18 +189,12 @@ def _cull_to_window(pts: np.ndarray, counts: np.ndarray, shape: tuple[int, int]
     if len(counts) == 0:
         return pts, counts
     ny, nx = shape
-    starts = _starts(counts)
-    lo = np.minimum.reduceat(pts, starts, axis=0)
-    hi = np.maximum.reduceat(pts, starts, axis=0)
+    box = _packed.bboxes(pts, counts)
+    lo, hi = box[:, :2], box[:, 2:]
     keep = (hi[:, 0] > 0) & (hi[:, 1] > 0) & (lo[:, 0] < nx) & (lo[:, 1] < ny)
     if keep.all():
         return pts, counts
     return pts[np.repeat(keep, counts)], counts[keep]
-
-
-def _is_manhattan(pts: np.ndarray, counts: np.ndarray) -> bool:
-    d = pts[_next_vertex(counts)] - pts
-    return bool(np.all((d[:, 0] == 0) | (d[:, 1] == 0)))
 
 
 def _union(pts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -236,14 +214,10 @@ def _edges(pts: np.ndarray, counts: np.ndarray) -> Edges:
     if len(counts) == 0:
         empty = np.empty(0, dtype=np.float64)
         return Edges(empty, empty, empty, empty, empty, np.empty(0, dtype=np.int32))
-    starts = _starts(counts)
-    nxt = _next_vertex(counts)
+    nxt = _packed.next_vertex(counts)
     xa, ya = pts[:, 0], pts[:, 1]
     xb, yb = pts[nxt, 0], pts[nxt, 1]
-    # orientation sign of each polygon (shoelace about its first vertex, for accuracy)
-    ref = np.repeat(pts[starts], counts, axis=0)
-    cross = (xa - ref[:, 0]) * (yb - ref[:, 1]) - (xb - ref[:, 0]) * (ya - ref[:, 1])
-    sign = np.repeat(np.sign(np.add.reduceat(cross, starts)), counts)
+    sign = np.repeat(np.sign(_packed.signed_areas(pts, counts)), counts)
     keep = (ya != yb) & (sign != 0)
     xa, ya, xb, yb, sign = xa[keep], ya[keep], xb[keep], yb[keep], sign[keep]
     order = np.argsort(np.minimum(ya, yb), kind="stable")

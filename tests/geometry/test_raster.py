@@ -39,7 +39,7 @@ def shapely_coverage(polygons, pixel, shape, origin):
 
 def array_path(polygons, pixel, shape, origin, mode):
     """The CuPy algorithm run with numpy: same formulas the GPU runs."""
-    pts, counts = raster._pack(polygons, pixel, origin)
+    pts, counts = raster._to_pixel_units(litho.Layout.from_polygons(polygons), pixel, origin)
     pts, counts = raster._cull_to_window(pts, counts, shape)
     if mode == "area" and len(counts) > 1:
         pts, counts = raster._union(pts, counts)
