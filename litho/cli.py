@@ -1,0 +1,200 @@
+"""The ``litho`` command.
+
+Subcommands live in a small registry: a function decorated with
+``@subcommand(name, help)`` receives its :class:`argparse.ArgumentParser`, adds its
+arguments and returns the handler ``handler(args) -> int`` (the exit code). Adding a
+command (``demo``, ``run``, ``image``, ``decompose``, ``fem``, ``bench``) means adding one
+such builder; :func:`main` needs no change.
+
+Exit codes: 0 success, 1 a litho error (printed as one line, no traceback), 2 usage
+errors (argparse's convention; also ``litho`` with no command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from typing import Any
+
+from .errors import LithoError
+
+Handler = Callable[[argparse.Namespace], int]
+Builder = Callable[[argparse.ArgumentParser], Handler]
+
+_SUBCOMMANDS: dict[str, tuple[str, Builder]] = {}  # registry filled at import, read-only after
+
+
+def subcommand(name: str, help: str) -> Callable[[Builder], Builder]:
+    """Register ``builder(parser) -> handler`` as the subcommand ``name``."""
+
+    def register(builder: Builder) -> Builder:
+        _SUBCOMMANDS[name] = (help, builder)
+        return builder
+
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``litho`` argument parser with every registered subcommand."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="litho",
+        description="Lithography and patterning simulation kernels (CPU and CUDA GPU).",
+    )
+    parser.add_argument("--version", action="version", version=f"litho {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, builder) in _SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=builder(sub))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``litho`` command line and return its exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; ``None`` reads ``sys.argv[1:]``.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: keep main() returning
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args))
+    except LithoError as exc:
+        print(f"litho {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+# --------------------------------------------------------------------------- info
+
+
+def _dist_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _kernels_info() -> dict[str, Any]:
+    try:
+        import litho._kernels.raster  # noqa: F401
+    except ImportError as exc:
+        return {"status": "not built", "reason": str(exc)}
+    import pkgutil
+
+    import litho._kernels
+
+    modules = sorted(m.name for m in pkgutil.iter_modules(litho._kernels.__path__))
+    return {"status": "built", "modules": modules}
+
+
+def collect_info() -> dict[str, Any]:
+    """Everything ``litho info`` reports, as a JSON-serialisable dict."""
+    from . import __version__, backend, config
+
+    settings = config.get()
+    gpu = backend.gpu_info()
+    try:
+        resolved = backend.resolve_backend(settings.backend)
+    except LithoError:
+        resolved = "unavailable"
+    memory: dict[str, Any] = {
+        "budget_setting": settings.memory_budget,
+        "budget_rule": "fixed" if settings.memory_budget is not None else "50% of the memory available",
+        "cpu_available": config.available_memory("cpu"),
+        "cpu_budget": config.memory_budget_bytes("cpu"),
+    }
+    if gpu["available"]:
+        memory["gpu_budget"] = config.memory_budget_bytes("gpu")
+    return {
+        "version": __version__,
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+            "platform": platform.platform(),
+        },
+        "packages": {name: _dist_version(dist) for name, dist in
+                     (("numpy", "numpy"), ("scipy", "scipy"), ("gdstk", "gdstk"), ("pyfftw", "pyFFTW"))},
+        "kernels": _kernels_info(),
+        "cpu": {"cores": os.cpu_count(), "usable_cores": backend.cpu_threads()},
+        "settings": {
+            "precision": settings.precision,
+            "backend": settings.backend,
+            "resolved_backend": resolved,
+            "fft_engine": settings.fft_engine,
+            "gpu_fft_plan_cache": settings.gpu_fft_plan_cache,
+        },
+        "fft": backend.fft_info(),
+        "gpu": gpu,
+        "memory": memory,
+    }
+
+
+def _gib(nbytes: int) -> str:
+    return f"{nbytes / 2**30:.1f} GiB"
+
+
+def format_info(info: dict[str, Any]) -> str:
+    """The human-readable ``litho info`` report for :func:`collect_info`'s dict."""
+    py, fft, gpu, mem, st = info["python"], info["fft"], info["gpu"], info["memory"], info["settings"]
+    packages = "  ".join(f"{k} {v or 'not installed'}" for k, v in info["packages"].items())
+    kernels = info["kernels"]
+    lines = [
+        f"litho {info['version']}",
+        f"Python       {py['version']} ({py['implementation']}) on {py['platform']}",
+        f"Packages     {packages}",
+        "Kernels      " + (f"built ({', '.join(kernels['modules'])})" if kernels["status"] == "built"
+                          else "not built (Cython kernels; build with: pip install -e .)"),
+        f"CPU          {info['cpu']['cores']} cores ({info['cpu']['usable_cores']} usable)",
+        f"FFT (CPU)    engines: {', '.join(fft['engines'])}; setting: {fft['setting']}; "
+        f"threads: {fft['threads']}",
+        f"             rule: {fft['rule']}",
+    ]
+    for m in fft["measured"]:
+        lines.append(f"             measured {m['kind']} {tuple(m['shape'])} {m['dtype']}: {m['engine']}")
+    if gpu["available"]:
+        lines.append(f"GPU          {gpu['name']}, {_gib(gpu['total_memory'])} ({_gib(gpu['free_memory'])} free), "
+                     f"CuPy {gpu['cupy_version']}, CUDA runtime {gpu['cuda_runtime']}")
+        lines.append(f"FFT (GPU)    cupyx.scipy.fft, plan cache bounded to {fft['gpu_plan_cache_size']} plans")
+    else:
+        lines.append(f"GPU          none ({gpu['reason']})")
+    budget = f"CPU {_gib(mem['cpu_budget'])} ({mem['budget_rule']}; {_gib(mem['cpu_available'])} available)"
+    if "gpu_budget" in mem:
+        budget += f", GPU {_gib(mem['gpu_budget'])}"
+    lines.append(f"Memory       budget: {budget}")
+    lines.append(f"Settings     precision={st['precision']} backend={st['backend']} (-> {st['resolved_backend']}) "
+                 f"fft_engine={st['fft_engine']}")
+    return "\n".join(lines)
+
+
+@subcommand("info", help="show versions, compiled kernels, FFT engines, GPU and memory budget")
+def _info_command(parser: argparse.ArgumentParser) -> Handler:
+    parser.add_argument("-j", "--json", action="store_true", help="print a JSON object instead of text")
+
+    def run(args: argparse.Namespace) -> int:
+        info = collect_info()
+        print(json.dumps(info, indent=2) if args.json else format_info(info))
+        return 0
+
+    return run
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
