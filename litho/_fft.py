@@ -43,14 +43,12 @@ of GPU plan-cache sizes set. :func:`clear_fft_caches` empties the first three.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 import math
 import os
 import pickle
 import sys
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -62,6 +60,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import config as _config
+from ._atomic import atomic_path
 from ._cache import user_cache_dir
 from ._validate import grid_shape
 from .errors import BackendUnavailableError, InvalidParameterError
@@ -209,17 +208,9 @@ def _import_wisdom(pyfftw: ModuleType) -> None:
 def _export_wisdom(pyfftw: ModuleType) -> None:
     """Write FFTW's wisdom atomically (temporary file + rename); never raise."""
     try:
-        path = _wisdom_path()
         data = pickle.dumps(tuple(pyfftw.export_wisdom()), protocol=4)
-        fd, tmp = tempfile.mkstemp(prefix=".fftw_wisdom.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with atomic_path(_wisdom_path()) as tmp:
+            tmp.write_bytes(data)
     except Exception:  # read-only or full cache directory: FFTs still work
         pass
 
