@@ -29,10 +29,13 @@ def rasterize_edges(xp: Any, edges: Any, shape: tuple[int, int], mode: str, dtyp
 def _expand(xp: Any, first: Any, count: Any) -> tuple[Any, Any]:
     """For items with ranges [first, first + count): (owner index, value) of every element."""
     count = xp.maximum(count, 0)
-    total = int(count.sum())
-    owner = xp.repeat(xp.arange(count.shape[0]), count)
-    offsets = xp.cumsum(count) - count
-    value = first[owner] + (xp.arange(total) - offsets[owner])
+    ends = xp.cumsum(count)
+    total = int(ends[-1]) if ends.shape[0] else 0
+    element = xp.arange(total)
+    # owner = the first item whose range ends after the element (CuPy's repeat takes no
+    # array of counts, so no xp.repeat here)
+    owner = xp.searchsorted(ends, element, side="right")
+    value = first[owner] + (element - (ends - count)[owner])
     return owner, value
 
 
