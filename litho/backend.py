@@ -25,19 +25,8 @@ from typing import Any, Literal
 import numpy as np
 
 from . import config as _config
-from ._fft import (
-    AUTO_MIN_ELEMENTS,
-    AUTO_REPEATS,
-    clear_fft_caches,
-    cpu_fft_engines,
-    cpu_threads,
-    fft2,
-    fft_engine_for,
-    fft_info,
-    ifft2,
-    irfft2,
-    rfft2,
-)
+from ._fft import *  # noqa: F403  (re-exported; the list is _fft.__all__)
+from . import _fft
 from .errors import BackendUnavailableError, InvalidParameterError
 
 __all__ = [
@@ -49,17 +38,7 @@ __all__ = [
     "is_gpu_array",
     "to_numpy",
     "asarray",
-    "fft2",
-    "ifft2",
-    "rfft2",
-    "irfft2",
-    "fft_engine_for",
-    "cpu_fft_engines",
-    "cpu_threads",
-    "fft_info",
-    "clear_fft_caches",
-    "AUTO_MIN_ELEMENTS",
-    "AUTO_REPEATS",
+    *_fft.__all__,
 ]
 
 ResolvedBackend = Literal["numpy", "cupy"]
