@@ -11,13 +11,15 @@ import numpy as np
 import litho
 
 
-def random_rectangles(n: int, extent: float, seed: int = 0) -> "litho.Layout":
+def random_rectangles(n: int, extent: float, seed: int = 0, on_grid: bool = True) -> "litho.Layout":
+    """Rectangles 4-60 nm wide; on integer nm coordinates unless ``on_grid`` is False."""
     rng = np.random.default_rng(seed)
-    x0 = rng.integers(0, int(extent) - 60, n)
-    y0 = rng.integers(0, int(extent) - 60, n)
-    w = rng.integers(4, 60, n)
-    h = rng.integers(4, 60, n)
-    return litho.Layout.from_rects(np.c_[x0, y0, x0 + w, y0 + h].astype(float))
+    x0 = rng.uniform(0, extent - 60, n)
+    y0 = rng.uniform(0, extent - 60, n)
+    w = rng.uniform(4, 60, n)
+    h = rng.uniform(4, 60, n)
+    rects = np.c_[x0, y0, x0 + w, y0 + h]
+    return litho.Layout.from_rects(np.round(rects) if on_grid else rects)
 
 
 def random_octagons(n: int, extent: float, seed: int = 0) -> "litho.Layout":
@@ -41,6 +43,25 @@ class RasterizeRectangles:
 
     def time_rectangles_2048(self, mode):
         litho.rasterize(self.layout, 1.0, (2048, 2048), mode=mode, backend="numpy")
+
+
+class RasterizeRectanglesOffGrid:
+    """The same 20,000 rectangles at arbitrary float coordinates.
+
+    The hardest case for the Manhattan sweep: rectangle ends fall inside pixel rows, so
+    each row is cut into many bands and the active edges are walked once per band.
+    """
+
+    params = [1.0, 8.0]
+    param_names = ["pixel_nm"]
+
+    def setup(self, pixel_nm):
+        self.layout = random_rectangles(20_000, 2048.0, on_grid=False)
+        self.shape = int(2048 / pixel_nm)
+        litho.rasterize(self.layout, pixel_nm, (64, 64), backend="numpy")
+
+    def time_rectangles_offgrid(self, pixel_nm):
+        litho.rasterize(self.layout, pixel_nm, self.shape, backend="numpy")
 
 
 class RasterizeOctagons:
