@@ -131,24 +131,24 @@ def rasterize(
     pts, counts = _to_pixel_units(layout, pixel, (x0, y0))
     pts, counts = _cull_to_window(pts, counts, (ny, nx))
     manhattan = _packed.is_manhattan(pts, counts)
-    if mode == "area" and not manhattan and len(counts) > 1:
+    # area coverage by accumulation needs disjoint polygons: merge overlaps first, except
+    # for the CPU Manhattan sweep, which counts overlaps once by itself
+    sweep = backend == "numpy" and manhattan
+    if mode == "area" and not sweep and len(counts) > 1:
         pts, counts = _union(pts, counts)
     edges = _edges(pts, counts)
 
     if backend == "cupy":
         from . import _raster_array
 
-        xp = get_array_module("cupy")
-        if mode == "area" and manhattan and len(counts) > 1:
-            edges = _edges(*_union(pts, counts))  # the array path accumulates disjoint polygons
-        return _raster_array.rasterize_edges(xp, edges, (ny, nx), mode, out_dtype)
+        return _raster_array.rasterize_edges(get_array_module("cupy"), edges, (ny, nx), mode, out_dtype)
 
     from .._kernels import raster as kernel
 
     out = np.empty((ny, nx), dtype=out_dtype)
     if mode == "center":
         kernel.center_winding(edges.ua, edges.va, edges.ub, edges.vb, edges.wind, out)
-    elif manhattan:
+    elif sweep:
         vertical = edges.ua == edges.ub  # Manhattan: every non-horizontal edge is vertical
         u = edges.ua[vertical]
         lo = np.minimum(edges.va, edges.vb)[vertical]
