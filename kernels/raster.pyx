@@ -91,15 +91,23 @@ cdef inline void _add_segment(double* acc, Py_ssize_t nx, double u0, double u1, 
         ic += 1
 
 
+cdef double SNAP = 1e-12  # prefix-sum rounding residue: |coverage| or |1 - coverage| below it snaps
+
+
 cdef inline void _emit_row(double* acc, Py_ssize_t nx, real_t[:, ::1] out, Py_ssize_t r) noexcept nogil:
-    """Prefix-sum the difference buffer into row ``r`` of ``out``, clamped to [0, 1]."""
+    """Prefix-sum the difference buffer into row ``r`` of ``out``, clamped to [0, 1].
+
+    The running sum carries rounding residues (~1e-16) past a shape's right edge; values
+    within 1e-12 of 0 or 1 are snapped there, so empty pixels are exactly 0 and full ones
+    exactly 1 (a true coverage below 1e-12 of a pixel is lost: far below any tolerance).
+    """
     cdef double run = 0.0
     cdef Py_ssize_t c
     for c in range(nx):
         run += acc[c]
-        if run < 0.0:
+        if run < SNAP:
             out[r, c] = 0.0
-        elif run > 1.0:
+        elif run > 1.0 - SNAP:
             out[r, c] = 1.0
         else:
             out[r, c] = <real_t> run

@@ -14,6 +14,9 @@ from typing import Any
 
 import numpy as np
 
+#: Coverage within this of 0 or 1 is snapped (prefix-sum rounding residue), as on the CPU.
+SNAP = 1e-12
+
 
 def rasterize_edges(xp: Any, edges: Any, shape: tuple[int, int], mode: str, dtype: np.dtype):
     """Coverage (ny, nx) on the array module ``xp`` from ``raster.Edges`` (pixel units)."""
@@ -79,7 +82,9 @@ def _area(xp, ua, va, ub, vb, weight, ny: int, nx: int):
     values = xp.concatenate([xp.where(inside, hp * (c + 1.0 - mid), hp), (hp * (mid - c))[inside]])
     acc = xp.bincount(index, weights=values, minlength=ny * acc_width)[: ny * acc_width]
     coverage = xp.cumsum(acc.reshape(ny, acc_width), axis=1)[:, :nx]
-    return xp.clip(coverage, 0.0, 1.0)
+    # snap prefix-sum rounding residues as the CPU kernel does (|c| or |1 - c| < 1e-12)
+    coverage = xp.where(coverage < SNAP, 0.0, xp.where(coverage > 1.0 - SNAP, 1.0, coverage))
+    return coverage
 
 
 def _center(xp, ua, va, ub, vb, wind, ny: int, nx: int):
