@@ -15,13 +15,19 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Layout": "litho.geometry",
     "rasterize": "litho.geometry",
+    "Source": "litho.optics",
+    "Pupil": "litho.optics",
+    "Optics": "litho.optics",
+    "SOCS": "litho.imaging",
+    "aerial_image": "litho.imaging",
+    "abbe_image": "litho.imaging",
     "LithoError": "litho.errors",
     "InvalidParameterError": "litho.errors",
     "LayoutError": "litho.errors",
     "BackendUnavailableError": "litho.errors",
     "MemoryBudgetError": "litho.errors",
 }
-_SUBMODULES = ("backend", "config", "errors", "geometry", "datasets", "cli")
+_SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "datasets", "cli")
 
 __all__ = sorted(list(_EXPORTS) + list(_SUBMODULES) + ["__version__"])
 

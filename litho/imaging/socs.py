@@ -26,7 +26,7 @@ from .band import Band, crop_spectrum, fields_on_band_grid, interpolate
 
 __all__ = ["SOCS", "check_mask", "check_dose"]
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: compact storage (values on the reached band points)
 #: Masks per batch of kernel fields (bounds the (batch, kernels, My, Mx) working array).
 _WORK_BYTES = 256 * 2**20
 
@@ -73,18 +73,50 @@ class SOCS:
         self._shape = grid_shape("shape", shape)
         self._band = Band.from_half_band(self._shape, self._pixel,
                                          (kernels.shape[1] - 1) // 2, (kernels.shape[2] - 1) // 2)
-        kernels.flags.writeable = False
-        weights.flags.writeable = False
-        self._kernels = kernels
+        # compact storage: only band points some kernel uses; real when no kernel has phase
+        reach = np.any(kernels != 0, axis=0)
+        values = kernels[:, reach]
+        if not np.any(values.imag):
+            values = values.real.copy()
+        self._set(values, reach, weights, float(energy_captured))
+
+    def _set(self, values: np.ndarray, reach: np.ndarray, weights: np.ndarray, energy: float) -> None:
+        for array in (values, reach, weights):
+            array.flags.writeable = False
+        self._values = values
+        self._reach = reach
         self._weights = weights
-        self._energy = float(energy_captured)
+        self._energy = energy
+        self._full: np.ndarray | None = None
         self._on_device: dict[tuple[str, int, str], tuple[Any, Any]] = {}
+
+    @classmethod
+    def _compact(cls, values: np.ndarray, reach: np.ndarray, weights: np.ndarray, pixel: float,
+                 shape: tuple[int, int], energy: float) -> SOCS:
+        """Build from compact storage (trusted input: the kernel cache and this class)."""
+        model = cls.__new__(cls)
+        model._pixel = float(pixel)
+        model._shape = tuple(shape)
+        model._band = Band.from_half_band(model._shape, model._pixel, (reach.shape[0] - 1) // 2,
+                                          (reach.shape[1] - 1) // 2)
+        model._set(values, reach, weights, energy)
+        return model
 
     # ----------------------------------------------------------------- properties
     @property
     def kernels(self) -> np.ndarray:
         """Kernel spectra on the band layout, (K, 2Ky+1, 2Kx+1) complex128 (read-only)."""
-        return self._kernels
+        if self._full is None:
+            full = self._expand(np, np.complex128)
+            full.flags.writeable = False
+            self._full = full
+        return self._full
+
+    def _expand(self, xp: Any, dtype: Any) -> Any:
+        """Kernels on the band layout as an ``xp`` array of ``dtype``."""
+        full = xp.zeros((len(self._weights),) + self._band.band_shape, dtype=dtype)
+        full[:, xp.asarray(self._reach)] = xp.asarray(self._values.astype(dtype))
+        return full
 
     @property
     def weights(self) -> np.ndarray:
@@ -122,8 +154,8 @@ class SOCS:
         order = np.argsort(-self._weights, kind="stable")[: int(n_kernels)]
         total = self._weights.sum() / self._energy if self._energy > 0 else 1.0
         kept = self._weights[order]
-        return SOCS(self._kernels[order], kept, self._pixel, self._shape,
-                    energy_captured=float(kept.sum() / total) if total > 0 else 1.0)
+        return SOCS._compact(self._values[order], self._reach, kept, self._pixel, self._shape,
+                             float(kept.sum() / total) if total > 0 else 1.0)
 
     # ----------------------------------------------------------------- imaging
     def _device_arrays(self, xp: Any, dtype: np.dtype) -> tuple[Any, Any]:
@@ -131,7 +163,7 @@ class SOCS:
         key = (xp.__name__, device, np.dtype(dtype).name)
         if key not in self._on_device:
             real = np.float32 if np.dtype(dtype) == np.complex64 else np.float64
-            self._on_device[key] = (xp.asarray(self._kernels.astype(dtype)), xp.asarray(self._weights.astype(real)))
+            self._on_device[key] = (self._expand(xp, dtype), xp.asarray(self._weights.astype(real)))
         return self._on_device[key]
 
     def image(self, mask: Any, dose: float = 1.0) -> Any:
@@ -266,7 +298,8 @@ def _cached_from_optics(optics, pixel, shape, n_kernels, energy, source_step) ->
     path = _cache_file(key)
     try:
         with np.load(path) as data:
-            return SOCS(data["kernels"], data["weights"], pixel, shape, energy_captured=float(data["energy"]))
+            return SOCS._compact(data["values"], data["reach"], data["weights"], pixel, shape,
+                                 float(data["energy"]))
     except (OSError, KeyError, ValueError):
         pass  # missing or unreadable cache entry: compute
     model = _compute_from_optics(optics, pixel, shape, n_kernels, energy, source_step)
@@ -274,7 +307,7 @@ def _cached_from_optics(optics, pixel, shape, n_kernels, energy, source_step) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as handle:
-                np.savez(handle, kernels=model.kernels, weights=model.weights,
+                np.savez(handle, values=model._values, reach=model._reach, weights=model.weights,
                          energy=np.float64(model.energy_captured))
     except OSError:
         pass  # read-only cache directory: the kernels are still returned
@@ -293,6 +326,8 @@ def _compute_from_optics(optics, pixel, shape, n_kernels, energy, source_step) -
     reach = np.hypot(fyy, fxx) <= optics.frequency_band * (1 + 1e-12)
     f_y, f_x = fyy[reach], fxx[reach]
     a = optics.pupil(f_x[:, None] + points[None, :, 0] * cutoff, f_y[:, None] + points[None, :, 1] * cutoff)
+    if optics.pupil.is_real:
+        a = np.ascontiguousarray(a.real)  # no phase: real arithmetic, ~4x fewer flops
     a *= np.sqrt(weights)[None, :]
     total = float(np.vdot(a, a).real)  # trace of the TCC = ||A||_F^2
     sigma2, left = _left_singular(a)
@@ -304,10 +339,9 @@ def _compute_from_optics(optics, pixel, shape, n_kernels, energy, source_step) -
     else:
         count = int(n_kernels)
     count = min(count, len(sigma2))
-    kernels = np.zeros((count,) + band.band_shape, dtype=np.complex128)
-    kernels[:, reach] = left[:, :count].T
     captured = float(cumulative[count - 1]) if count else 0.0
-    return SOCS(kernels, sigma2[:count], pixel, shape, energy_captured=min(captured, 1.0))
+    return SOCS._compact(np.ascontiguousarray(left[:, :count].T), reach, sigma2[:count].copy(), pixel, shape,
+                         min(captured, 1.0))
 
 
 def _left_singular(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -320,7 +354,7 @@ def _left_singular(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     if a.shape[1] <= a.shape[0]:
         gram = a.conj().T @ a
-        values, vectors = scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False)
+        values, vectors = scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False, driver="evd")
         order = np.argsort(values)[::-1]
         values = np.clip(values[order], 0.0, None)
         vectors = vectors[:, order]
@@ -331,6 +365,6 @@ def _left_singular(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out = np.zeros((a.shape[0], len(values)), dtype=a.dtype)
         out[:, positive] = left
         return values, out
-    values, vectors = scipy.linalg.eigh(a @ a.conj().T, overwrite_a=True, check_finite=False)
+    values, vectors = scipy.linalg.eigh(a @ a.conj().T, overwrite_a=True, check_finite=False, driver="evd")
     order = np.argsort(values)[::-1]
     return np.clip(values[order], 0.0, None), vectors[:, order]
