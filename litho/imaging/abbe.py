@@ -15,7 +15,7 @@ from .._validate import positive_number
 from .band import Band, crop_spectrum, fields_on_band_grid, interpolate
 from .socs import check_dose, check_mask
 
-__all__ = ["abbe_image"]
+__all__ = ["abbe_image", "abbe_image_from_spectrum", "abbe_band"]
 
 #: Bytes of the (masks, source points, My, Mx) field array per batch of source points.
 _WORK_BYTES = 256 * 2**20
@@ -44,24 +44,47 @@ def abbe_image(mask: Any, optics: Any, pixel: float, *, dose: float = 1.0,
         Intensity (clear mask = 1), float32 or float64 per ``litho.config`` precision, on
         the device of ``mask``.
     """
-    from ..optics.source import DEFAULT_SOURCE_STEP
-
     pixel = positive_number("pixel", pixel, "nm")
-    dose = check_dose(dose)
     xp = backend.array_module(mask)
     if not hasattr(mask, "shape"):
         mask = xp.asarray(mask)
     shape = tuple(mask.shape[-2:]) if getattr(mask, "ndim", 0) >= 2 else (0, 0)
     mask = check_mask(mask, shape)
-    band = Band.from_cutoff(shape, pixel, optics.frequency_band)
-    cdtype = config.complex_dtype()
-    rdtype = config.real_dtype()
-    spectra = crop_spectrum(mask, band, cdtype)
+    band = abbe_band(optics, pixel, shape)
+    spectra = crop_spectrum(mask, band, config.complex_dtype())
+    return abbe_image_from_spectrum(spectra, optics, band, dose=dose, source_step=source_step)
+
+
+def abbe_band(optics: Any, pixel: float, shape: tuple[int, int]) -> Band:
+    """The band Abbe imaging of ``optics`` needs on a grid (every frequency a source passes)."""
+    return Band.from_cutoff(shape, pixel, optics.frequency_band)
+
+
+def abbe_image_from_spectrum(spectra: Any, optics: Any, band: Band, *, dose: float = 1.0,
+                             source_step: float | None = None) -> Any:
+    """Abbe image from mask coefficients on ``band`` (from ``crop_spectrum`` or a mask model).
+
+    Parameters
+    ----------
+    spectra : array (..., 2Ky+1, 2Kx+1), complex
+        Mask coefficients on the band layout of ``band`` (numpy or CuPy).
+    optics : litho.Optics
+    band : Band
+        The grid and band (:func:`abbe_band`).
+    dose, source_step
+        As for :func:`abbe_image`.
+    """
+    from ..optics.source import DEFAULT_SOURCE_STEP
+
+    dose = check_dose(dose)
+    xp = backend.array_module(spectra)
+    cdtype = np.dtype(spectra.dtype)
+    rdtype = np.float32 if cdtype == np.complex64 else np.float64
     points, weights = optics.source.sample(source_step or DEFAULT_SOURCE_STEP)
     fy, fx = band.frequencies()
     cutoff = optics.na / optics.wavelength
     n_masks = int(np.prod(spectra.shape[:-2], dtype=np.int64))
-    per_point = max(1, n_masks) * band.my * band.mx * np.dtype(cdtype).itemsize
+    per_point = max(1, n_masks) * band.my * band.mx * cdtype.itemsize
     step = max(1, _WORK_BYTES // per_point)
     accumulated = None
     for start in range(0, len(weights), step):
