@@ -196,5 +196,71 @@ def _info_command(parser: argparse.ArgumentParser) -> Handler:
     return run
 
 
+# --------------------------------------------------------------------------- iccad2013
+
+
+def _iccad_target(text: str) -> tuple[Any, Any]:
+    """(target array, what to report) for ``--target N`` (a clip number) or a PNG path."""
+    from ._png import read_gray
+    from .datasets import iccad2013
+
+    if text.strip().isdigit():
+        index = int(text)
+        return iccad2013.target(index, backend="numpy"), index
+    return read_gray(text, iccad2013.SHAPE, name="target") > 0.5, text
+
+
+@subcommand("iccad2013", help="score masks with the ICCAD-2013 contest model (L2, PV band); write targets")
+def _iccad2013_command(parser: argparse.ArgumentParser) -> Handler:
+    actions = parser.add_subparsers(dest="iccad_action", metavar="ACTION", required=True)
+    evaluate = actions.add_parser(
+        "eval", help="L2 and PV band of a mask image",
+        description="Score a 2048x2048 mask image (1 nm pixels; grayscale, or RGB read as "
+                    "luminance; 8-bit values /255, 16-bit /65535; the image's top row is y = 2047) "
+                    "with the contest model: L2 against the target and the PV band, in pixels.")
+    evaluate.add_argument("mask", metavar="MASK.png", help="the mask image")
+    evaluate.add_argument("--target", required=True, metavar="N|TARGET.png",
+                          help="a clip number 1..10 (its target in the contest frame) or a target image "
+                               "(pixels > 0.5 are the pattern)")
+    evaluate.add_argument("--reading", choices=("exact", "legacy"), default="exact",
+                          help="kernel file reading (default exact; legacy: older research code's)")
+    evaluate.add_argument("-j", "--json", action="store_true", help="print a JSON object instead of text")
+    write = actions.add_parser(
+        "target", help="write the target of a clip as a PNG image",
+        description="Write the target of clip N (offset by +512 nm, pixel-centre rule) as an 8-bit "
+                    "2048x2048 PNG: 255 pattern, 0 background, top row y = 2047.")
+    write.add_argument("index", type=int, metavar="N", help="the clip number, 1..10")
+    write.add_argument("-o", "--output", required=True, metavar="FILE.png", help="the PNG file to write")
+
+    def run(args: argparse.Namespace) -> int:
+        from ._png import read_gray, write_gray
+        from .datasets import iccad2013
+
+        if args.iccad_action == "target":
+            pattern = iccad2013.target(args.index, backend="numpy")
+            try:
+                write_gray(args.output, pattern)
+            except OSError as exc:  # missing directory, no permission, disk full
+                reason = exc.strerror or str(exc)
+                if args.output not in reason:
+                    reason = f"cannot write {args.output}: {reason}"
+                print(f"litho iccad2013: error: {reason}", file=sys.stderr)
+                return 1
+            return 0
+        wanted, target_name = _iccad_target(args.target)
+        mask = read_gray(args.mask, iccad2013.SHAPE, name="mask")
+        result = iccad2013.evaluate(mask, wanted, reading=args.reading)
+        report = {"l2": result["l2"], "pvb": result["pvb"], "mask": args.mask,
+                  "target": target_name, "reading": args.reading}
+        if args.json:
+            print(json.dumps(report))
+        else:
+            print(f"L2 {report['l2']}  PV band {report['pvb']}  "
+                  f"(mask {args.mask}, target {target_name}, reading {args.reading})")
+        return 0
+
+    return run
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
