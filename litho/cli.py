@@ -196,6 +196,42 @@ def _info_command(parser: argparse.ArgumentParser) -> Handler:
     return run
 
 
+# --------------------------------------------------------------------------- bench
+
+
+@subcommand("bench", help="time the main kernels (ICCAD evaluation, SOCS, Abbe, rasterize); JSON record")
+def _bench_command(parser: argparse.ArgumentParser) -> Handler:
+    from .bench import CASES
+
+    parser.add_argument("--backend", default="auto", choices=["auto", "numpy", "cupy"],
+                        help="where to run (default: the GPU when usable)")
+    parser.add_argument("--batch", type=int, default=64, help="clips per ICCAD batch (default 64)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per case (median)")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}")
+    parser.add_argument("-o", "--output", help="write the JSON record to this file (atomically)")
+
+    def run(args: argparse.Namespace) -> int:
+        from ._atomic import atomic_path
+        from .bench import run_benchmarks
+        from .errors import InvalidParameterError
+
+        cases = tuple(c for c in args.cases.split(",") if c)
+        unknown = sorted(set(cases) - set(CASES))
+        if unknown or not cases:
+            raise InvalidParameterError("--cases", args.cases, f"a comma-separated subset of {', '.join(CASES)}")
+        if args.batch < 1 or args.repeat < 1:
+            raise InvalidParameterError("--batch/--repeat", (args.batch, args.repeat), "positive integers")
+        record = run_benchmarks(args.backend, batch=args.batch, repeat=args.repeat, cases=cases)
+        text = json.dumps(record, indent=2)
+        if args.output:
+            with atomic_path(args.output) as tmp:
+                tmp.write_text(text + "\n")
+        print(text)
+        return 0
+
+    return run
+
+
 # --------------------------------------------------------------------------- iccad2013
 
 
