@@ -63,3 +63,20 @@ def choice(name: str, value: Any, options: Iterable[Any]) -> Any:
     if value not in options:
         raise InvalidParameterError(name, value, "one of " + ", ".join(repr(o) for o in options))
     return value
+
+
+def dtype_choice(name: str, value: Any, allowed: Iterable[Any], default: Any) -> Any:
+    """``value`` as a numpy dtype among ``allowed`` (``None`` gives ``default``)."""
+    import numpy as np
+
+    if value is None:
+        return np.dtype(default)
+    allowed = tuple(np.dtype(a) for a in allowed)
+    what = " or ".join(a.name for a in allowed)
+    try:
+        resolved = np.dtype(value)
+    except TypeError:
+        raise InvalidParameterError(name, value, what) from None
+    if resolved not in allowed:
+        raise InvalidParameterError(name, value, what)
+    return resolved

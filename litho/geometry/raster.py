@@ -33,9 +33,8 @@ from typing import Literal
 import numpy as np
 
 from .. import config
-from .._validate import choice, finite_pair, grid_shape, positive_number
+from .._validate import choice, dtype_choice, finite_pair, grid_shape, positive_number
 from ..backend import get_array_module, resolve_backend
-from ..errors import InvalidParameterError
 from . import _packed
 from .layout import Layout
 
@@ -117,7 +116,7 @@ def rasterize(
     ny, nx = grid_shape("shape", shape)
     x0, y0 = finite_pair("origin", origin, "nm")
     choice("mode", mode, ("area", "center"))
-    out_dtype = _output_dtype(dtype)
+    out_dtype = dtype_choice("dtype", dtype, (np.float32, np.float64), config.real_dtype())
     backend = resolve_backend(backend)
     if not isinstance(layout, Layout):
         layout = Layout.from_polygons(list(layout))
@@ -162,18 +161,6 @@ def rasterize(
     else:
         kernel.area_signed(edges.ua, edges.va, edges.ub, edges.vb, edges.weight, out)
     return out
-
-
-def _output_dtype(dtype) -> np.dtype:
-    if dtype is None:
-        return config.real_dtype()
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        raise InvalidParameterError("dtype", dtype, "float32 or float64") from None
-    if resolved not in (np.float32, np.float64):
-        raise InvalidParameterError("dtype", dtype, "float32 or float64")
-    return resolved
 
 
 def _to_pixel_units(layout: Layout, pixel: float, origin: tuple[float, float]

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import backend as _backend
 from .. import config
-from .._validate import choice, finite_pair, grid_shape, positive_number
+from .._validate import choice, dtype_choice, finite_pair, grid_shape, positive_number
 from ..errors import InvalidParameterError
 from ..geometry.layout import Layout
 from ..geometry.raster import rasterize
@@ -95,15 +95,7 @@ def _delta(band: tuple[int, int]) -> np.ndarray:
 
 
 def _spectrum_dtype(dtype: Any) -> np.dtype:
-    if dtype is None:
-        return config.complex_dtype()
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        raise InvalidParameterError("dtype", dtype, "complex64 or complex128") from None
-    if resolved not in (np.complex64, np.complex128):
-        raise InvalidParameterError("dtype", dtype, "complex64 or complex128")
-    return resolved
+    return dtype_choice("dtype", dtype, (np.complex64, np.complex128), config.complex_dtype())
 
 
 @dataclass(frozen=True)

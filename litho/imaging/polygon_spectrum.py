@@ -62,7 +62,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import config
-from .._validate import choice, finite_pair, grid_shape, positive_number
+from .._validate import choice, dtype_choice, finite_pair, grid_shape, positive_number
 from ..errors import InvalidParameterError
 from ..geometry import _packed
 from ..geometry.layout import Layout
@@ -440,10 +440,4 @@ def half_band(name: str, value: Any, shape: tuple[int, int]) -> tuple[int, int]:
 
 
 def _complex_dtype(dtype: Any) -> np.dtype:
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        raise InvalidParameterError("dtype", dtype, "complex64 or complex128") from None
-    if resolved not in (np.complex64, np.complex128):
-        raise InvalidParameterError("dtype", dtype, "complex64 or complex128")
-    return resolved
+    return dtype_choice("dtype", dtype, (np.complex64, np.complex128), np.complex128)
