@@ -21,13 +21,15 @@ _EXPORTS = {
     "SOCS": "litho.imaging",
     "aerial_image": "litho.imaging",
     "abbe_image": "litho.imaging",
+    "decompose": "litho.multipatterning",
+    "decompose_sadp": "litho.multipatterning",
     "LithoError": "litho.errors",
     "InvalidParameterError": "litho.errors",
     "LayoutError": "litho.errors",
     "BackendUnavailableError": "litho.errors",
     "MemoryBudgetError": "litho.errors",
 }
-_SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "datasets", "cli")
+_SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "multipatterning", "datasets", "cli")
 
 __all__ = sorted(list(_EXPORTS) + list(_SUBMODULES) + ["__version__"])
 
