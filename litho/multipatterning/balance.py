@@ -71,7 +71,7 @@ def balance_colors(colors: np.ndarray, k: int, edges: np.ndarray, areas: np.ndar
             l = local[touched].copy()
             np.add.at(l, (np.searchsorted(touched, wins), new), area)
             cost = np.sum((g - g.mean()) ** 2) + np.sum((l - l.mean(axis=1, keepdims=True)) ** 2)
-            if cost < best_cost - 1e-9 * max(abs(best_cost), 1.0):
+            if best is None or cost < best_cost - 1e-9 * max(abs(best_cost), 1.0):
                 best, best_cost = perm, cost
         new = best[colour]
         out[vertices] = new
