@@ -196,6 +196,49 @@ def _info_command(parser: argparse.ArgumentParser) -> Handler:
     return run
 
 
+# --------------------------------------------------------------------------- decompose
+
+
+def _layer_pair(text: str) -> tuple[int, int]:
+    try:
+        layer, _, datatype = text.partition("/")
+        return int(layer), int(datatype or 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAYER/DATATYPE such as 101/0, got {text!r}") from None
+
+
+@subcommand("decompose", help="split a layer into k masks (LELE, TPL, QPL) with minimum conflicts")
+def _decompose_command(parser: argparse.ArgumentParser) -> Handler:
+    parser.add_argument("layout", help="input layout (GDSII, OASIS or GLP)")
+    parser.add_argument("--masks", type=int, default=3, help="number of masks k (2 LELE, 3 TPL, 4 QPL; default 3)")
+    parser.add_argument("--min-space", type=float, required=True, help="colouring distance, nm")
+    parser.add_argument("--layer", type=_layer_pair, help="LAYER/DATATYPE to decompose (default: all polygons)")
+    parser.add_argument("--stitches", action="store_true", help="allow stitches")
+    parser.add_argument("--stitch-weight", type=float, default=0.1, help="cost of a stitch (default 0.1)")
+    parser.add_argument("--solver", choices=["exact", "fast"], default="exact")
+    parser.add_argument("--balance", action="store_true", help="even the mask densities")
+    parser.add_argument("-o", "--output", help="write masks (layer 100+c) and markers to this GDS/OASIS file")
+    parser.add_argument("-j", "--json", action="store_true", help="print a JSON object")
+
+    def run(args: argparse.Namespace) -> int:
+        from .geometry import Layout
+        from .multipatterning import decompose
+
+        layout = Layout.read(args.layout, layer=args.layer)
+        result = decompose(layout, args.masks, args.min_space, stitches=args.stitches, solver=args.solver,
+                           stitch_weight=args.stitch_weight, balance=args.balance)
+        if args.output:
+            result.write(args.output)
+        if args.json:
+            record = result.to_dict() | {"layout": args.layout, "output": args.output}
+            print(json.dumps(record, indent=2))
+        else:
+            print(result.summary())
+        return 0
+
+    return run
+
+
 # --------------------------------------------------------------------------- bench
 
 

@@ -206,12 +206,13 @@ def decompose(layout: Layout, n_masks: int, min_space: float, *, stitches: bool 
     pairs = sorted({tuple(sorted(map(int, vertex_pattern[pair]))) for pair in conflict_vertices})
     stitch_count = int(len(stitched))
     cost = float(len(conflict_vertices)) + stitch_weight * stitch_count
+    markers = _conflict_markers(pieces, vertex_of_piece, conflict_vertices, min_space)
     return Decomposition(
         graph=graph, n_masks=n_masks, masks=masks, colors=colors, vertex_pattern=vertex_pattern,
         conflicts=pairs, conflict_count=int(len(conflict_vertices)), stitches=stitched, cost=cost,
         optimal=bool(result.optimal and np.isclose(cost, result.cost)), lower_bound=float(result.lower_bound),
         solver=solver, seconds=time.perf_counter() - start,
-        conflict_markers=_conflict_markers(pieces, vertex_of_piece, conflict_vertices, min_space),
+        conflict_markers=markers,
     )
 
 
@@ -270,7 +271,11 @@ def _conflict_markers(pieces: Layout, vertex_of_piece: np.ndarray, conflict_vert
     """A box over the gap between the closest pieces of every conflicting vertex pair."""
     if not len(conflict_vertices):
         return ()
-    pairs, gap = polygon_pairs_within(pieces, min_space)
+    # search only the pieces of conflicting vertices (a handful), not the whole layout
+    involved = np.flatnonzero(np.isin(vertex_of_piece, np.unique(conflict_vertices)))
+    subset = Layout([pieces.polygons[i] for i in involved])
+    local_pairs, gap = polygon_pairs_within(subset, min_space)
+    pairs = involved[local_pairs]
     box = _packed.bboxes(*pieces.packed())
     best: dict[tuple[int, int], tuple[float, int, int]] = {}
     wanted = set(map(tuple, np.sort(conflict_vertices, axis=1).tolist()))
