@@ -80,3 +80,95 @@ def dtype_choice(name: str, value: Any, allowed: Iterable[Any], default: Any) ->
     if resolved not in allowed:
         raise InvalidParameterError(name, value, what)
     return resolved
+
+
+def nonnegative_number(name: str, value: Any, unit: str = "") -> float:
+    """``value`` as a finite float >= 0."""
+    what = f"a finite number >= 0{' of ' + unit if unit else ''}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(name, value, what)
+    out = float(value)
+    if not math.isfinite(out) or out < 0:
+        raise InvalidParameterError(name, value, what)
+    return out
+
+
+def number_in(name: str, value: Any, low: float, high: float, unit: str = "",
+              low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a finite float in the interval from ``low`` to ``high``.
+
+    ``low_open`` / ``high_open`` exclude the end points.
+    """
+    left, right = ("(" if low_open else "["), (")" if high_open else "]")
+    what = f"a finite number in {left}{low:g}, {high:g}{right}{' ' + unit if unit else ''}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(name, value, what)
+    out = float(value)
+    if not math.isfinite(out) or out < low or out > high or (low_open and out == low) \
+            or (high_open and out == high):
+        raise InvalidParameterError(name, value, what)
+    return out
+
+
+def spacing3(name: str, value: Any) -> tuple[float, float, float]:
+    """``value`` as voxel sizes ``(dz, dy, dx)`` in nm: a positive number or three of them."""
+    what = "a positive voxel size in nm or a triple (dz, dy, dx) of them"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        value = (value, value, value)
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise InvalidParameterError(name, value, what) from None
+    if len(items) != 3:
+        raise InvalidParameterError(name, value, what)
+    out = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, numbers.Real) or not math.isfinite(float(item)) \
+                or float(item) <= 0:
+            raise InvalidParameterError(name, value, what)
+        out.append(float(item))
+    return out[0], out[1], out[2]
+
+
+def real_array(name: str, x: Any, ndim: int | tuple[int, ...] | None = None, low: float | None = None,
+               high: float | None = None, what: str = "a real array") -> Any:
+    """``x`` as a real floating array (numpy or CuPy, kept on its device), checked.
+
+    Checks the number of dimensions, that every element is finite, and optional bounds
+    ``low <= x <= high``. The error names the first offending element (index and value).
+    Integer and boolean input is converted to float64; float32/float64 are kept.
+    """
+    import numpy as np
+
+    from .backend import array_module
+
+    xp = array_module(x)
+    try:
+        arr = xp.asarray(x)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(name, x, what) from None
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(xp.float64)
+    if arr.dtype.kind != "f":
+        raise InvalidParameterError(name, f"array of dtype {arr.dtype}", what)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            dims = " or ".join(f"{d}-D" for d in allowed)
+            raise InvalidParameterError(name, f"array of shape {tuple(arr.shape)}", f"{what} ({dims})")
+    if arr.size == 0:
+        raise InvalidParameterError(name, f"array of shape {tuple(arr.shape)}", f"{what} (not empty)")
+    bad = ~xp.isfinite(arr)
+    bound = "finite values"
+    if low is not None:
+        bad |= arr < low
+        bound += f" >= {low:g}"
+    if high is not None:
+        bad |= arr > high
+        bound += f" <= {high:g}"
+    if bool(bad.any()):
+        index = tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad.ravel())), arr.shape))
+        label = f"{name}[{', '.join(map(str, index))}]" if index else name
+        raise InvalidParameterError(label, float(arr[index]),
+                                    f"{what} of {bound}")
+    return arr

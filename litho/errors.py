@@ -16,6 +16,7 @@ __all__ = [
     "LayoutError",
     "BackendUnavailableError",
     "MemoryBudgetError",
+    "ConvergenceError",
 ]
 
 
@@ -74,6 +75,13 @@ class MemoryBudgetError(LithoError, MemoryError):
     """An operation would allocate more than ``litho.config`` allows.
 
     The message says how much was needed, the budget, and how to tile or batch instead.
+    """
+
+
+class ConvergenceError(LithoError, RuntimeError):
+    """An iterative solver stopped at its iteration limit without reaching its tolerance.
+
+    The message names the solver, the limit and the residual reached, and what to change.
     """
 
 
