@@ -29,7 +29,8 @@ _EXPORTS = {
     "BackendUnavailableError": "litho.errors",
     "MemoryBudgetError": "litho.errors",
 }
-_SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "multipatterning", "datasets", "cli")
+_SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "multipatterning", "resist",
+               "metrology", "datasets", "cli")
 
 __all__ = sorted(list(_EXPORTS) + list(_SUBMODULES) + ["__version__"])
 
