@@ -369,8 +369,10 @@ class PEB:
         ----------
         acid : numpy.ndarray or cupy.ndarray
             Relative acid concentration ``h`` after exposure, ``(nz, ny, nx)`` with z = 0
-            at the resist top, values in [0, 1]. float32 is computed in float32, float64
-            in float64 (integers are converted to float64).
+            at the resist top, values >= 0 relative to the mean PAG concentration (at most 1
+            from the deterministic exposure; a stochastic exposure can exceed 1 in voxels
+            holding more PAG than the mean). float32 is computed in float32, float64 in
+            float64 (integers are converted to float64).
         spacing : float or (float, float, float)
             Voxel size ``(dz, dy, dx)``, nm (one number: cubic voxels).
 
@@ -383,13 +385,13 @@ class PEB:
         Raises
         ------
         InvalidParameterError
-            ``acid`` is not a 3-D real array of finite values in [0, 1] (the error names
+            ``acid`` is not a 3-D real array of finite values >= 0 (the error names
             the first bad voxel, ``acid[iz, iy, ix]``), or ``spacing`` is not positive.
         MemoryBudgetError
             The working arrays (about 10 volumes) exceed the memory budget.
         """
         dz, dy, dx = spacing3("spacing", spacing)
-        h0 = real_array("acid", acid, ndim=3, low=0.0, high=1.0, what="a relative acid concentration")
+        h0 = real_array("acid", acid, ndim=3, low=0.0, what="a relative acid concentration")
         dtype = np.dtype(np.float32) if h0.dtype.itemsize <= 4 else np.dtype(np.float64)
         nz, ny, nx = (int(n) for n in h0.shape)
         gpu = is_gpu_array(h0)

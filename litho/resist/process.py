@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._validate import nonnegative_number, positive_number, real_array
-from ..backend import array_module
 from ..errors import InvalidParameterError
 from .development import RateModel
 from .exposure import Dill, car_acid, image_in_resist
@@ -223,8 +222,6 @@ class CAR(_Process):
                 raise InvalidParameterError("rng", rng, "a seed or numpy Generator (the resist has shot_noise)")
             acid = stochastic_acid(intensity, dose, self.shot_noise.wavelength, (dz, pixel, pixel), C=self.C,
                                    absorption=self.absorption, pag_density=self.shot_noise.pag_density, rng=rng)
-            xp = array_module(acid)
-            acid = xp.minimum(acid, 1.0)  # counting can exceed the mean PAG count; h is a fraction
         baked = self.peb.bake(acid, (dz, pixel, pixel))
         return intensity, acid, baked.inhibitor
 
