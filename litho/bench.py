@@ -23,7 +23,7 @@ from . import __version__, backend
 
 __all__ = ["run_benchmarks", "CASES"]
 
-CASES = ("iccad_single", "iccad_batch", "socs_kernels", "abbe_2048", "rasterize_20k")
+CASES = ("iccad_single", "iccad_batch", "socs_kernels", "abbe_2048", "rasterize_20k", "peb", "develop")
 
 
 def _synchronize(xp: Any) -> None:
@@ -59,8 +59,23 @@ def _device_name(name: str) -> str:
     return f"{platform.processor() or platform.machine()} ({backend.cpu_threads()} threads)"
 
 
+def _resist_volumes(xp: Any, shape: tuple[int, int, int]) -> tuple[Any, Any]:
+    """Acid (CAR, C E = 1.2 peak) and Mack rate volumes of a 128-nm contact array, float32."""
+    from .resist import Mack
+
+    nz, ny, nx = shape
+    z = (xp.arange(nz, dtype=xp.float32) + 0.5)[:, None, None]
+    y = (xp.arange(ny, dtype=xp.float32) + 0.5)[None, :, None]
+    x = (xp.arange(nx, dtype=xp.float32) + 0.5)[None, None, :]
+    image = (1 + xp.cos(2 * np.pi * x / 128.0)) * (1 + xp.cos(2 * np.pi * y / 128.0)) / 2
+    acid = -xp.expm1(-1.2 * image * xp.exp(-z / 150.0)).astype(xp.float32)
+    rate = Mack(100.0, 0.1, 5.0, 0.5).rate(xp.exp(-3.0 * acid).astype(xp.float32))
+    return acid, rate
+
+
 def run_benchmarks(backend_name: str = "auto", batch: int = 64, repeat: int = 5,
-                   cases: tuple[str, ...] = CASES) -> dict[str, Any]:
+                   cases: tuple[str, ...] = CASES,
+                   resist_shape: tuple[int, int, int] = (64, 512, 512)) -> dict[str, Any]:
     """Time the benchmark cases; return the JSON-ready record.
 
     Parameters
@@ -72,6 +87,8 @@ def run_benchmarks(backend_name: str = "auto", batch: int = 64, repeat: int = 5,
         Timed repetitions per case (the median is reported).
     cases : tuple of str
         Subset of :data:`CASES`.
+    resist_shape : (nz, ny, nx)
+        Volume of the resist cases (the issue's targets are stated for 64 x 512 x 512).
     """
     from .datasets import iccad2013
     from .geometry import Layout, rasterize
@@ -106,6 +123,21 @@ def run_benchmarks(backend_name: str = "auto", batch: int = 64, repeat: int = 5,
         layout = Layout.from_rects(np.c_[x0, y0, x0 + w, y0 + h].astype(float))
         seconds = _median_seconds(lambda: rasterize(layout, 1.0, (2048, 2048), backend=name), xp, repeat)
         results["rasterize_20k"] = {"seconds": seconds, "what": "20,000 rectangles onto 2048^2, area mode"}
+    if "peb" in cases or "develop" in cases:
+        from .resist import PEB, arrival_time
+
+        acid, rate = _resist_volumes(xp, resist_shape)
+        size = "x".join(map(str, resist_shape))
+        if "peb" in cases:
+            peb = PEB(time=60.0, acid_diffusivity=2.5, k_amp=0.08, quencher=0.2)
+            seconds = _median_seconds(lambda: peb.bake(acid, (1.0, 1.0, 1.0)), xp, repeat)
+            results["peb"] = {"seconds": seconds, "shape": list(resist_shape),
+                              "what": f"PEB {size} voxels float32, static quencher, {peb.steps} steps"}
+        if "develop" in cases:
+            seconds = _median_seconds(lambda: arrival_time(rate, 1.0), xp, max(1, repeat // 2))
+            results["develop"] = {"seconds": seconds, "shape": list(resist_shape),
+                                  "what": f"developer arrival {size} voxels float32, contact array, full march "
+                                          f"({'plane sweep' if xp is not np else 'fast marching'})"}
     return {
         "litho_version": __version__,
         "commit": _commit(),

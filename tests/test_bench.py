@@ -26,3 +26,11 @@ def test_bench_writes_json_record(tmp_path, capsys):
 def test_bench_rejects_unknown_cases(capsys):
     assert main(["bench", "--cases", "warp_drive"]) == 1
     assert "--cases" in capsys.readouterr().err
+
+
+def test_bench_resist_cases_on_a_small_volume():
+    from litho.bench import run_benchmarks
+
+    record = run_benchmarks("numpy", repeat=1, cases=("peb", "develop"), resist_shape=(8, 32, 32))
+    assert set(record["results"]) == {"peb", "develop"}
+    assert all(case["seconds"] > 0 and case["shape"] == [8, 32, 32] for case in record["results"].values())
