@@ -82,6 +82,16 @@ def dtype_choice(name: str, value: Any, allowed: Iterable[Any], default: Any) ->
     return resolved
 
 
+def integer(name: str, value: Any, minimum: int | None = None, what: str | None = None) -> int:
+    """``value`` as an int (Python or numpy integer, not bool), at least ``minimum`` if given."""
+    if what is None:
+        what = "an integer" if minimum is None else f"an integer >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or (minimum is not None and value < minimum):
+        raise InvalidParameterError(name, value, what)
+    return int(value)
+
+
 def nonnegative_number(name: str, value: Any, unit: str = "") -> float:
     """``value`` as a finite float >= 0."""
     what = f"a finite number >= 0{' of ' + unit if unit else ''}"

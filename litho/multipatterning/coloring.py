@@ -26,7 +26,6 @@ cuts proves or improves it. Most blocks of real layouts stop at the first bound.
 
 from __future__ import annotations
 
-import numbers
 import random
 import time
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .._validate import choice, integer, nonnegative_number, positive_number
 from ..errors import InvalidParameterError
 from ._heuristic import LocalSearch, PieceGraph, dsatur
 from ._ilp import (
@@ -103,12 +103,6 @@ class ColoringResult:
     optimal: bool
     lower_bound: float
     stats: dict = field(default_factory=dict)
-
-
-def _int(name: str, value: Any, minimum: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidParameterError(name, value, what)
-    return int(value)
 
 
 def _pairs(name: str, value: Any, n: int) -> np.ndarray:
@@ -266,22 +260,12 @@ def color_graph(
     whose cost is the sum of the blocks' optima.
     """
     t0 = time.perf_counter()
-    n = _int("n_vertices", n_vertices, 0, "an integer >= 0")
-    k = _int("k", k, 2, "an integer number of colours >= 2")
-    if solver not in ("exact", "fast"):
-        raise InvalidParameterError("solver", solver, "one of 'exact', 'fast'")
-    if isinstance(stitch_weight, bool) or not isinstance(stitch_weight, numbers.Real) \
-            or not np.isfinite(stitch_weight) or stitch_weight < 0:
-        raise InvalidParameterError("stitch_weight", stitch_weight, "a finite number >= 0")
-    w = float(stitch_weight)
-    if time_limit is not None:
-        if isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real) \
-                or not np.isfinite(time_limit) or time_limit <= 0:
-            raise InvalidParameterError("time_limit", time_limit, "None or a positive number of s")
-        deadline: float | None = t0 + float(time_limit)
-    else:
-        deadline = None
-    seed = _int("seed", seed, -(1 << 63), "an integer")
+    n = integer("n_vertices", n_vertices, 0)
+    k = integer("k", k, 2, "an integer number of colours >= 2")
+    choice("solver", solver, ("exact", "fast"))
+    w = nonnegative_number("stitch_weight", stitch_weight)
+    deadline = None if time_limit is None else t0 + positive_number("time_limit", time_limit, "s")
+    seed = integer("seed", seed, -(1 << 63), "an integer")
     e_arr = _pairs("edges", edges, n)
     s_arr = _pairs("stitch_edges", [] if stitch_edges is None else stitch_edges, n)
     exact = solver == "exact"

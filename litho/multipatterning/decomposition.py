@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import choice, finite_number, positive_number
-from ..errors import InvalidParameterError
+from .._validate import choice, integer, nonnegative_number, positive_number
 from ..geometry import _packed
 from ..geometry.layout import Layout
 from .graph import ConflictGraph, conflict_graph, polygon_pairs_within
@@ -154,14 +153,10 @@ def decompose(layout: Layout, n_masks: int, min_space: float, *, stitches: bool 
     from .coloring import color_graph
 
     start = time.perf_counter()
-    if isinstance(n_masks, bool) or not isinstance(n_masks, (int, np.integer)) or n_masks < 2:
-        raise InvalidParameterError("n_masks", n_masks, "an integer >= 2 (2 LELE, 3 TPL, 4 QPL)")
-    n_masks = int(n_masks)
+    n_masks = integer("n_masks", n_masks, 2, "an integer >= 2 (2 LELE, 3 TPL, 4 QPL)")
     min_space = positive_number("min_space", min_space, "nm")
     choice("solver", solver, ("exact", "fast"))
-    stitch_weight = finite_number("stitch_weight", stitch_weight)
-    if stitch_weight < 0:
-        raise InvalidParameterError("stitch_weight", stitch_weight, "a cost >= 0")
+    stitch_weight = nonnegative_number("stitch_weight", stitch_weight)
     overlap = min_space / 4 if stitch_overlap is None else positive_number("stitch_overlap", stitch_overlap, "nm")
     graph = conflict_graph(layout, min_space, layer=layer)
     source = graph.layout

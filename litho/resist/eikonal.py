@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from .. import config
-from .._validate import choice, real_array, spacing3
+from .._validate import choice, integer, number_in, real_array, spacing3
 from ..backend import array_module
 from ..errors import ConvergenceError, InvalidParameterError
 
@@ -120,9 +120,7 @@ def _t_max(value: Any) -> float | None:
 
 
 def _order(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidParameterError("order", value, "1 or 2")
-    return int(choice("order", int(value), _ORDERS))
+    return int(choice("order", integer("order", value, what="1 or 2"), _ORDERS))
 
 
 def _errstate(xp: Any) -> Any:
@@ -434,11 +432,9 @@ def plane_sweep(speed: Any, spacing: Any, seed_times: Any, *, t_max: float | Non
 def _sweep_controls(rtol: Any, max_iter: Any, dtype: Any) -> tuple[float, int]:
     if rtol is None:
         rtol = SWEEP_RTOL[np.dtype(dtype)]
-    elif isinstance(rtol, bool) or not isinstance(rtol, numbers.Real) or not (0 < float(rtol) < 1):
-        raise InvalidParameterError("rtol", rtol, "a relative tolerance in (0, 1)")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise InvalidParameterError("max_iter", max_iter, "an integer >= 1")
-    return float(rtol), int(max_iter)
+    else:
+        rtol = number_in("rtol", rtol, 0.0, 1.0, low_open=True, high_open=True)
+    return float(rtol), integer("max_iter", max_iter, 1)
 
 
 # ---------------------------------------------------------------------------------------

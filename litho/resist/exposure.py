@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import nonnegative_number, positive_number, real_array
+from .._validate import integer, nonnegative_number, positive_number, real_array
 from ..backend import array_module, to_numpy
 from ..errors import InvalidParameterError
 
@@ -40,9 +40,7 @@ def depths(nz: int, dz: float, xp: Any = np, dtype: Any = np.float64) -> Any:
 
 
 def _nz(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidParameterError("nz", value, "a positive integer number of depth samples")
-    return int(value)
+    return integer("nz", value, 1, "a positive integer number of depth samples")
 
 
 def image_in_resist(image: Any, thickness: float, nz: int, absorption: float = 0.0) -> Any:

@@ -100,7 +100,7 @@ import numpy as np
 
 from .. import config
 from .._fft import cpu_threads
-from .._validate import choice, finite_number, nonnegative_number, number_in, positive_number, real_array, spacing3
+from .._validate import choice, finite_number, integer, nonnegative_number, number_in, positive_number, real_array, spacing3
 from ..backend import array_module, irfft2, is_gpu_array, rfft2
 from ..errors import InvalidParameterError
 
@@ -305,10 +305,7 @@ class PEB:
             object.__setattr__(self, name, nonnegative_number(name, getattr(self, name), unit))
         for name in ("k_amp", "k_quench", "k_loss"):
             object.__setattr__(self, name, number_in(name, getattr(self, name), 0.0, MAX_RATE, "1/s"))
-        steps = self.steps
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-            raise InvalidParameterError("steps", steps, "an integer >= 1")
-        object.__setattr__(self, "steps", int(steps))
+        object.__setattr__(self, "steps", integer("steps", self.steps, 1))
         choice("laplacian", self.laplacian, ("spectral", "discrete"))
 
     @classmethod

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validate import nonnegative_number, positive_number, real_array
+from .._validate import integer, nonnegative_number, positive_number, real_array
 from ..errors import InvalidParameterError
 from .development import RateModel
 from .exposure import Dill, car_acid, image_in_resist
@@ -29,9 +29,7 @@ __all__ = ["CAR", "DNQ", "Intermediates", "ShotNoise"]
 
 
 def _nz(owner: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise InvalidParameterError(f"{owner}.nz", value, "an integer number of depth samples >= 2")
-    return value
+    return integer(f"{owner}.nz", value, 2, "an integer number of depth samples >= 2")
 
 
 def _model(owner: str, value: Any) -> RateModel:
