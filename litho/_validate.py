@@ -141,15 +141,14 @@ def spacing3(name: str, value: Any) -> tuple[float, float, float]:
 
 
 def real_array(name: str, x: Any, ndim: int | tuple[int, ...] | None = None, low: float | None = None,
-               high: float | None = None, what: str = "a real array") -> Any:
+               high: float | None = None, what: str = "a real array", low_open: bool = False) -> Any:
     """``x`` as a real floating array (numpy or CuPy, kept on its device), checked.
 
     Checks the number of dimensions, that every element is finite, and optional bounds
-    ``low <= x <= high``. The error names the first offending element (index and value).
+    ``low <= x <= high`` (``low < x`` with ``low_open``). The error names the first
+    offending element (index and value).
     Integer and boolean input is converted to float64; float32/float64 are kept.
     """
-    import numpy as np
-
     from .backend import array_module
 
     xp = array_module(x)
@@ -171,14 +170,28 @@ def real_array(name: str, x: Any, ndim: int | tuple[int, ...] | None = None, low
     bad = ~xp.isfinite(arr)
     bound = "finite values"
     if low is not None:
-        bad |= arr < low
-        bound += f" >= {low:g}"
+        bad |= (arr <= low) if low_open else (arr < low)
+        bound += f" {'>' if low_open else '>='} {low:g}"
     if high is not None:
         bad |= arr > high
         bound += f" <= {high:g}"
-    if bool(bad.any()):
-        index = tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad.ravel())), arr.shape))
-        label = f"{name}[{', '.join(map(str, index))}]" if index else name
-        raise InvalidParameterError(label, float(arr[index]),
-                                    f"{what} of {bound}")
+    raise_first_bad(name, arr, bad, f"{what} of {bound}")
     return arr
+
+
+def raise_first_bad(name: str, arr: Any, bad: Any, what: str) -> None:
+    """Raise :class:`InvalidParameterError` naming the first element where ``bad`` is True.
+
+    The name is ``name[i, j, ...]`` (plain ``name`` for a 0-d array), the value that
+    element's; nothing happens when no element is bad. Works for numpy and CuPy.
+    """
+    import numpy as np
+
+    from .backend import array_module
+
+    if not bool(bad.any()):
+        return
+    xp = array_module(bad)
+    index = tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad.ravel())), arr.shape))
+    label = f"{name}[{', '.join(map(str, index))}]" if index else name
+    raise InvalidParameterError(label, float(arr[index]), what)

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from .. import config
-from .._validate import choice, integer, number_in, real_array, spacing3
+from .._validate import choice, integer, number_in, raise_first_bad, real_array, spacing3
 from ..backend import array_module
 from ..errors import ConvergenceError, InvalidParameterError
 
@@ -69,13 +69,9 @@ class EikonalConvergenceError(ConvergenceError):
 
 def _speed(name: str, x: Any) -> Any:
     """``x`` as a (nz, ny, nx) float array of finite rates > 0 (numpy or CuPy)."""
-    arr = real_array(name, x, ndim=3, what="a development-rate volume (nz, ny, nx) of nm/s")
+    arr = real_array(name, x, ndim=3, low=0.0, low_open=True,
+                     what="a development-rate volume (nz, ny, nx) of nm/s")
     xp = array_module(arr)
-    bad = arr <= 0
-    if bool(bad.any()):
-        index = tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad.ravel())), arr.shape))
-        raise InvalidParameterError(f"{name}[{', '.join(map(str, index))}]", float(arr[index]),
-                                    "a development rate > 0 nm/s")
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(xp.float32 if arr.dtype.itemsize <= 4 else xp.float64)
     return arr
@@ -95,10 +91,7 @@ def _seeds(x: Any, shape: tuple[int, ...], xp: Any) -> Any:
     if arr.dtype.kind != "f" or tuple(arr.shape) != tuple(shape):
         raise InvalidParameterError("seed_times", f"array of shape {tuple(arr.shape)}, dtype {arr.dtype}", what)
     fixed = xp.isfinite(arr)
-    bad = (fixed & (arr < 0)) | (arr == -xp.inf)
-    if bool(bad.any()):
-        index = tuple(int(i) for i in np.unravel_index(int(xp.argmax(bad.ravel())), arr.shape))
-        raise InvalidParameterError(f"seed_times[{', '.join(map(str, index))}]", float(arr[index]), what)
+    raise_first_bad("seed_times", arr, (fixed & (arr < 0)) | (arr == -xp.inf), what)
     if not bool(fixed.any()):
         raise InvalidParameterError("seed_times", "no finite value", what + " with at least one seed")
     return arr
