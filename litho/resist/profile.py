@@ -96,7 +96,7 @@ class ResistProfile:
         if t.ndim != 3 or t.size == 0 or t.dtype.kind != "f":
             raise InvalidParameterError("arrival_time", f"array of shape {tuple(t.shape)}",
                                         "a non-empty (nz, ny, nx) float array of arrival times in s")
-        finite = xp.where(xp.isinf(t), 0.0, t)
+        finite = xp.where(t == xp.inf, 0.0, t)  # +inf: never reached; -inf is refused below
         real_array("arrival_time", finite, low=0.0, what="an arrival-time volume (s, inf allowed)")
         object.__setattr__(self, "arrival_time", t)
         object.__setattr__(self, "develop_time", nonnegative_number("develop_time", self.develop_time, "s"))
@@ -123,15 +123,28 @@ class ResistProfile:
         """The same exposure developed for another time (no recomputation)."""
         return replace(self, develop_time=develop_time)
 
+    def _depth_nodes(self, xp: Any = np) -> Any:
+        """Depths of the nodes along z: the top surface, the voxel centres, the bottom, nm."""
+        nz, dz = self.shape[0], self.spacing[0]
+        return xp.concatenate([xp.zeros(1), (xp.arange(nz) + 0.5) * dz, xp.full(1, nz * dz)])
+
+    @staticmethod
+    def _bottom(t: Any) -> Any:
+        """Arrival time at the resist bottom, extrapolated linearly from the last two
+        centres (inf where the last centre is never reached)."""
+        xp = array_module(t)
+        last = t[-1]
+        if t.shape[0] == 1:
+            return 2.0 * last
+        with np.errstate(invalid="ignore"):
+            return xp.where(xp.isinf(last), xp.inf, last + 0.5 * (last - t[-2]))
+
     def _nodes(self, t: Any) -> tuple[Any, Any]:
         """Depth nodes and times along axis 0: the top surface (T = 0), the voxel centres,
-        and the bottom (T extrapolated linearly from the last two centres)."""
+        and the bottom (:meth:`_bottom`)."""
         xp = array_module(t)
-        nz, dz = t.shape[0], self.spacing[0]
-        z = xp.concatenate([xp.zeros(1), (xp.arange(nz) + 0.5) * dz, xp.full(1, nz * dz)])
-        bottom = t[-1] + 0.5 * (t[-1] - t[-2]) if nz > 1 else 2.0 * t[-1]
-        times = xp.concatenate([xp.zeros_like(t[:1]), t, bottom[None]], axis=0)
-        return z, times
+        times = xp.concatenate([xp.zeros_like(t[:1]), t, self._bottom(t)[None]], axis=0)
+        return self._depth_nodes(xp), times
 
     @property
     def height(self) -> Any:
@@ -169,18 +182,27 @@ class ResistProfile:
     def _plane(self, height: float) -> np.ndarray:
         """Arrival times (ny, nx) at a height above the substrate (linear in depth)."""
         height = number_in("height", height, 0.0, self.thickness, "nm")
-        t = to_numpy(self.arrival_time).astype(np.float64)
-        z, times = self._nodes(t)
+        z = self._depth_nodes()
         depth = self.thickness - height
         k = int(np.clip(np.searchsorted(z, depth, side="right"), 1, len(z) - 1))
         w = (depth - z[k - 1]) / (z[k] - z[k - 1])
-        lo, hi = times[k - 1], times[k]
+        lo, hi = self._node_times(k - 1), self._node_times(k)
         if w == 0.0:
             return lo
         if w == 1.0:
             return hi
         with np.errstate(invalid="ignore"):
             return np.where(np.isinf(lo) | np.isinf(hi), np.inf, lo + w * (hi - lo))
+
+    def _node_times(self, k: int) -> np.ndarray:
+        """Arrival times (ny, nx) at depth node ``k`` (see :meth:`_nodes`), float64 on the host;
+        only the planes it needs are copied."""
+        t, nz = self.arrival_time, self.shape[0]
+        if k == 0:
+            return np.zeros(self.shape[1:])
+        if k <= nz:
+            return to_numpy(t[k - 1]).astype(np.float64)
+        return self._bottom(to_numpy(t[-2:]).astype(np.float64))
 
     def _along(self, plane: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bilinear (periodic) samples of a plane along the segment a -> b: (s, values)."""

@@ -108,10 +108,12 @@ def test_cross_section():
     (lambda p: p.sidewall_angle(CUT, low=0.8, high=0.2), "high"),
     (lambda p: ResistProfile(-field(), 1.0, 1.0), "arrival_time[0, 0, 0]"),
     (lambda p: ResistProfile(field()[0], 1.0, 1.0), "arrival_time"),
+    (lambda p: ResistProfile(np.where(field() > 1.0, field(), -np.inf), 1.0, 1.0), "arrival_time[0, 0, 13]"),
     (lambda p: ResistProfile(field(), -1.0, 1.0), "develop_time"),
     (lambda p: ResistProfile(field(), 1.0, (1.0, 0.0, 1.0)), "spacing"),
 ])
 def test_bad_input_is_named(call, name):
+    # (the -inf case: the first voxel with T <= 1 s is [0, 0, 13]; -inf is not "never reached")
     with pytest.raises(InvalidParameterError) as info:
         call(profile())
     assert info.value.name == name
