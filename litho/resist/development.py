@@ -28,6 +28,7 @@ import numpy as np
 from .._validate import number_in, positive_number, real_array
 from ..backend import array_module
 from ..errors import InvalidParameterError
+from .exposure import depths
 
 __all__ = ["RateModel", "Mack", "EnhancedMack", "Notch", "SurfaceInhibition", "inhibitor"]
 
@@ -42,6 +43,19 @@ def _exponent_above_one(name: str, value: Any) -> float:
     if value <= 1.0:
         raise InvalidParameterError(name, value, "a finite number > 1 (the model divides by n - 1)")
     return value
+
+
+def _mack_a(n: float, m_th: float) -> float:
+    """Mack's constant ``a = (n + 1)/(n - 1) (1 - m_th)^n``."""
+    return (n + 1.0) / (n - 1.0) * (1.0 - m_th) ** n
+
+
+def _mack_switch(free: Any, n: float, m_th: float) -> Any:
+    """Mack's threshold term ``(a + 1) u / (a + u)``, ``u = (1 - m)^n``: 0 at m = 1, 1 at m = 0."""
+    xp = array_module(free)
+    u = xp.power(free, n)
+    a = _mack_a(n, m_th)
+    return (a + 1.0) * u / (a + u)
 
 
 def _rates(owner: str, r_max: Any, r_min: Any) -> tuple[float, float]:
@@ -126,15 +140,11 @@ class Mack(RateModel):
     @property
     def a(self) -> float:
         """``(n + 1)/(n - 1) (1 - m_th)^n``."""
-        return (self.n + 1.0) / (self.n - 1.0) * (1.0 - self.m_th) ** self.n
+        return _mack_a(self.n, self.m_th)
 
     def rate(self, m: Any) -> Any:
         """Development rate in nm/s of inhibitor fraction ``m`` (array in [0, 1])."""
-        m = inhibitor(m)
-        xp = array_module(m)
-        u = xp.power(1.0 - m, self.n)
-        a = self.a
-        return self.r_max * (a + 1.0) * u / (a + u) + self.r_min
+        return self.r_max * _mack_switch(1.0 - inhibitor(m), self.n, self.m_th) + self.r_min
 
     def inverse(self, rate: float) -> float:
         """Closed form: ``u = a r / (a + 1 - r)`` with ``r = (R - R_min)/R_max``, ``m = 1 - u^(1/n)``."""
@@ -224,16 +234,13 @@ class Notch(RateModel):
     @property
     def a(self) -> float:
         """``(n_notch + 1)/(n_notch - 1) (1 - m_th,notch)^n_notch``."""
-        return (self.n_notch + 1.0) / (self.n_notch - 1.0) * (1.0 - self.m_th_notch) ** self.n_notch
+        return _mack_a(self.n_notch, self.m_th_notch)
 
     def rate(self, m: Any) -> Any:
         """Development rate in nm/s of inhibitor fraction ``m`` (array in [0, 1])."""
-        m = inhibitor(m)
-        xp = array_module(m)
-        free = 1.0 - m
-        u = xp.power(free, self.n_notch)
-        a = self.a
-        return self.r_max * xp.power(free, self.n) * (a + 1.0) * u / (a + u) + self.r_min
+        free = 1.0 - inhibitor(m)
+        xp = array_module(free)
+        return self.r_max * xp.power(free, self.n) * _mack_switch(free, self.n_notch, self.m_th_notch) + self.r_min
 
 
 @dataclass(frozen=True)
@@ -273,8 +280,7 @@ class SurfaceInhibition(RateModel):
         """Rate of an (nz, ny, nx) volume with the surface factor at the voxel centres."""
         m = real_array("m", m, ndim=3, low=0.0, high=1.0, what="an inhibitor volume")
         dz = positive_number("dz", dz, "nm")
-        xp = array_module(m)
-        z = (xp.arange(m.shape[0], dtype=m.dtype) + 0.5) * dz
+        z = depths(m.shape[0], dz, array_module(m), m.dtype)
         bulk = self.model.rate_volume(m, dz)
         return bulk * self.factor(z)[:, None, None].astype(bulk.dtype)
 

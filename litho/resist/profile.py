@@ -22,6 +22,7 @@ from .._validate import finite_pair, nonnegative_number, number_in, real_array, 
 from ..backend import array_module, to_numpy
 from ..errors import InvalidParameterError
 from ..geometry.layout import Layout
+from .exposure import depths
 
 __all__ = ["ResistProfile", "CrossSection"]
 
@@ -126,7 +127,7 @@ class ResistProfile:
     def _depth_nodes(self, xp: Any = np) -> Any:
         """Depths of the nodes along z: the top surface, the voxel centres, the bottom, nm."""
         nz, dz = self.shape[0], self.spacing[0]
-        return xp.concatenate([xp.zeros(1), (xp.arange(nz) + 0.5) * dz, xp.full(1, nz * dz)])
+        return xp.concatenate([xp.zeros(1), depths(nz, dz, xp), xp.full(1, nz * dz)])
 
     @staticmethod
     def _bottom(t: Any) -> Any:
@@ -232,7 +233,7 @@ class ResistProfile:
         s = rows[0][0]
         times = np.stack([values for _, values in rows])
         times[times >= 1e6 * max(self.develop_time, 1.0)] = np.inf
-        depth = (np.arange(t.shape[0]) + 0.5) * self.spacing[0]
+        depth = depths(t.shape[0], self.spacing[0])
         return CrossSection(s=s, depth=depth, arrival_time=times, develop_time=self.develop_time)
 
     # -- measurements -------------------------------------------------------------------
