@@ -25,6 +25,7 @@ import numpy as np
 
 from .._validate import choice, finite_number, nonnegative_number, positive_number, real_array
 from ..backend import array_module, irfft2, rfft2
+from ..errors import InvalidParameterError
 
 __all__ = [
     "ConstantThreshold",
@@ -38,8 +39,6 @@ __all__ = [
 def _image(image: Any) -> Any:
     arr = real_array("image", image, low=0.0, what="an intensity image")
     if arr.ndim < 2:
-        from ..errors import InvalidParameterError
-
         raise InvalidParameterError("image", f"array of shape {tuple(arr.shape)}", "an (..., ny, nx) intensity image")
     return arr
 
@@ -64,16 +63,34 @@ def gaussian_blur(image: Any, sigma: float, pixel: float) -> Any:
 
 
 class _Threshold:
-    """Shared ``print``: threshold the latent image (positive or negative tone)."""
+    """Shared ``print``: threshold the latent image (positive or negative tone).
+
+    Subclasses implement ``_latent`` and ``_threshold_map`` on validated input; the
+    public methods validate the image and pixel once and call them.
+    """
 
     tone: str
 
     def latent(self, image: Any, pixel: float) -> Any:
-        positive_number("pixel", pixel, "nm")
-        return _image(image)
+        """The field compared with the threshold (relative intensity)."""
+        return self._latent(_image(image), positive_number("pixel", pixel, "nm"))
 
-    def threshold_map(self, image: Any, pixel: float) -> Any:  # pragma: no cover - abstract
+    def threshold_map(self, image: Any, pixel: float) -> Any:
+        """The threshold at every pixel of ``image`` (a number for constant thresholds)."""
+        return self._threshold_map(_image(image), positive_number("pixel", pixel, "nm"))
+
+    def _latent(self, image: Any, pixel: float) -> Any:
+        return image
+
+    def _threshold_map(self, image: Any, pixel: float) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _margin(self, image: Any, pixel: float, dose: float) -> Any:
+        """``dose x latent - threshold`` of validated arguments."""
+        dose = positive_number("dose", dose)
+        image = _image(image)
+        pixel = positive_number("pixel", pixel, "nm")
+        return dose * self._latent(image, pixel) - self._threshold_map(dose * image, pixel)
 
     def print(self, image: Any, pixel: float, dose: float = 1.0) -> Any:
         """The printed (cleared) pattern: ``dose x latent >= threshold`` for positive tone.
@@ -93,9 +110,7 @@ class _Threshold:
             True where the resist is cleared (positive tone) or remains (negative tone:
             where the exposure is *below* threshold the resist is removed).
         """
-        dose = positive_number("dose", dose)
-        image = _image(image)
-        cleared = dose * self.latent(image, pixel) >= self.threshold_map(dose * image, pixel)
+        cleared = self._margin(image, pixel, dose) >= 0
         return cleared if self.tone == "positive" else ~cleared
 
     def contours(self, image: Any, pixel: float, dose: float = 1.0, origin: tuple[float, float] = (0.0, 0.0),
@@ -107,9 +122,7 @@ class _Threshold:
         """
         from ..metrology.contours import contours
 
-        dose = positive_number("dose", dose)
-        image = _image(image)
-        margin = dose * self.latent(image, pixel) - self.threshold_map(dose * image, pixel)
+        margin = self._margin(image, pixel, dose)
         if self.tone == "negative":
             margin = -margin
         return contours(margin, 0.0, pixel, origin, layer=layer, empty_ok=True)
@@ -137,7 +150,7 @@ class ConstantThreshold(_Threshold):
         object.__setattr__(self, "threshold", positive_number("ConstantThreshold.threshold", self.threshold))
         object.__setattr__(self, "tone", _tone("ConstantThreshold", self.tone))
 
-    def threshold_map(self, image: Any, pixel: float) -> Any:
+    def _threshold_map(self, image: Any, pixel: float) -> Any:
         return self.threshold
 
 
@@ -164,10 +177,10 @@ class DiffusedThreshold(_Threshold):
                            nonnegative_number("DiffusedThreshold.diffusion_length", self.diffusion_length, "nm"))
         object.__setattr__(self, "tone", _tone("DiffusedThreshold", self.tone))
 
-    def latent(self, image: Any, pixel: float) -> Any:
-        return gaussian_blur(super().latent(image, pixel), self.diffusion_length, pixel)
+    def _latent(self, image: Any, pixel: float) -> Any:
+        return gaussian_blur(image, self.diffusion_length, pixel)
 
-    def threshold_map(self, image: Any, pixel: float) -> Any:
+    def _threshold_map(self, image: Any, pixel: float) -> Any:
         return self.threshold
 
 
@@ -204,8 +217,9 @@ class VariableThreshold(_Threshold):
 
     def local_extrema(self, image: Any, pixel: float) -> tuple[Any, Any]:
         """``(Imax, Imin)`` over the window around every pixel (periodic)."""
-        image = _image(image)
-        pixel = positive_number("pixel", pixel, "nm")
+        return self._extrema(_image(image), positive_number("pixel", pixel, "nm"))
+
+    def _extrema(self, image: Any, pixel: float) -> tuple[Any, Any]:
         xp = array_module(image)
         if xp is np:
             from scipy import ndimage
@@ -224,9 +238,8 @@ class VariableThreshold(_Threshold):
         gx = (xp.roll(image, -1, axis=-1) - xp.roll(image, 1, axis=-1)) / (2.0 * pixel)
         return xp.sqrt(gx * gx + gy * gy)
 
-    def threshold_map(self, image: Any, pixel: float) -> Any:
-        image = _image(image)
-        i_max, i_min = self.local_extrema(image, pixel)
+    def _threshold_map(self, image: Any, pixel: float) -> Any:
+        i_max, i_min = self._extrema(image, pixel)
         return self.c0 + self.c1 * i_max + self.c2 * i_min + self.c3 * self.slope(image, pixel)
 
 
