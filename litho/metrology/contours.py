@@ -71,14 +71,14 @@ def contours(field: Any, level: float, pixel: Any, origin: tuple[float, float] =
     py, px = _pixel_pair(pixel)
     x0, y0 = finite_pair("origin", origin, "nm")
     choice("region", region, ("above", "below"))
+    ny, nx = arr.shape
+    if ny < 2 or nx < 2:
+        raise InvalidParameterError("field", f"array of shape {arr.shape}", "a 2-D field of at least 2 x 2 samples")
     lo, hi = float(arr.min()), float(arr.max())
     if not lo < level < hi and not empty_ok:
         raise InvalidParameterError("level", level, f"a level strictly inside the field's range [{lo:g}, {hi:g}]")
-    ny, nx = arr.shape
     x = x0 + (np.arange(nx) + 0.5) * px
     y = y0 + (np.arange(ny) + 0.5) * py
-    if ny < 2 or nx < 2:
-        raise InvalidParameterError("field", f"array of shape {arr.shape}", "a 2-D field of at least 2 x 2 samples")
     if not lo < level < hi:  # empty_ok: nothing, or the whole sampled area
         inside = (lo >= level) if region == "above" else (hi <= level)
         if not inside:

@@ -22,7 +22,7 @@ from .._validate import integer, nonnegative_number, positive_number, real_array
 from ..errors import InvalidParameterError
 from .development import RateModel
 from .exposure import Dill, car_acid, image_in_resist
-from .peb import PEB
+from .peb import PEB, diffuse
 from .profile import ResistProfile
 
 __all__ = ["CAR", "DNQ", "Intermediates", "ShotNoise"]
@@ -263,20 +263,13 @@ class DNQ(_Process):
         _nz("DNQ", self.nz)
 
     def _expose_and_bake(self, intensity: Any, pixel: float, dose: float, rng: Any) -> tuple[Any, Any, Any]:
-        if intensity.ndim == 2:
-            m = self.dill.expose(intensity, dose, self.thickness, nz=self.nz)
-            volume = None
-        else:
+        if intensity.ndim == 3:
             m = self.dill.expose(intensity, dose, self.thickness)
             volume = intensity
-        if volume is None:
-            # the intensity at the end of the exposure is not needed downstream; report
-            # the unbleached image in resist (absorption A + B)
+        else:
+            m = self.dill.expose(intensity, dose, self.thickness, nz=self.nz)
+            # reported: the unbleached image in resist (absorption A + B); the bleached
+            # intensity is not needed downstream
             volume = image_in_resist(intensity, self.thickness, self.nz, self.dill.A + self.dill.B)
-        baked = m
-        if self.diffusion_length > 0.0:
-            from .peb import diffuse
-
-            dz = self.thickness / m.shape[0]
-            baked = diffuse(m, self.diffusion_length, (dz, pixel, pixel))
-        return volume, m, baked
+        dz = self.thickness / m.shape[0]
+        return volume, m, diffuse(m, self.diffusion_length, (dz, pixel, pixel))
