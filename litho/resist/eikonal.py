@@ -116,6 +116,13 @@ def _order(value: Any) -> int:
     return int(choice("order", integer("order", value, what="1 or 2"), _ORDERS))
 
 
+def _options(spacing: Any, t_max: Any, lateral: Any, order: Any) -> tuple[tuple[float, float, float], float | None,
+                                                                         bool, int]:
+    """The solvers' shared arguments, checked: ``(spacing, t_max, periodic, order)``."""
+    return (spacing3("spacing", spacing), _t_max(t_max), choice("lateral", lateral, _LATERAL) == "periodic",
+            _order(order))
+
+
 def _errstate(xp: Any) -> Any:
     """Silence numpy's warnings for the inf/NaN arithmetic that ``where`` then discards."""
     return np.errstate(all="ignore") if xp is np else contextlib.nullcontext()
@@ -181,11 +188,8 @@ def fast_marching(speed: Any, spacing: Any, seed_times: Any, *, t_max: float | N
     if array_module(arr) is not np:
         raise InvalidParameterError("speed", "a CuPy array",
                                     "a numpy array (fast marching runs on the CPU; use plane_sweep for CuPy arrays)")
-    spacing = spacing3("spacing", spacing)
+    spacing, t_max, periodic, order = _options(spacing, t_max, lateral, order)
     seeds = _seeds(seed_times, arr.shape, np)
-    t_max = _t_max(t_max)
-    periodic = choice("lateral", lateral, _LATERAL) == "periodic"
-    order = _order(order)
     return _march(arr, seeds, spacing, t_max, periodic, order).astype(arr.dtype, copy=False)
 
 
@@ -412,11 +416,8 @@ def plane_sweep(speed: Any, spacing: Any, seed_times: Any, *, t_max: float | Non
     """
     arr = _speed("speed", speed)
     xp = array_module(arr)
-    spacing = spacing3("spacing", spacing)
+    spacing, t_max, periodic, order = _options(spacing, t_max, lateral, order)
     seeds = _seeds(seed_times, arr.shape, xp)
-    t_max = _t_max(t_max)
-    periodic = choice("lateral", lateral, _LATERAL) == "periodic"
-    order = _order(order)
     rtol, max_iter = _sweep_controls(rtol, max_iter, arr.dtype)
     times, _ = _sweep(xp, arr, seeds.astype(arr.dtype), spacing, t_max, periodic, order, rtol, max_iter)
     return times
@@ -490,11 +491,8 @@ def arrival_time(rate: Any, spacing: Any, *, t_max: float | None = None, lateral
     """
     arr = _speed("rate", rate)
     xp = array_module(arr)
-    spacing = spacing3("spacing", spacing)
-    t_max = _t_max(t_max)
-    periodic = choice("lateral", lateral, _LATERAL) == "periodic"
+    spacing, t_max, periodic, order = _options(spacing, t_max, lateral, order)
     method = choice("method", method, _METHODS)
-    order = _order(order)
     if method == "auto":
         method = "fmm" if xp is np else "sweep"
     if method == "fmm" and xp is not np:
