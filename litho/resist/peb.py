@@ -90,6 +90,7 @@ the start or at the end) were measured no better.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +98,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .. import config
 from .._fft import cpu_threads
@@ -569,7 +571,7 @@ class _Linear:
             flat = spec.view(g.dtype).reshape(g.nz, -1)      # real and imaginary parts alike
             if self.buffer is None:
                 self.buffer = xp.empty_like(flat)
-            xp.matmul(self.z, flat, out=self.buffer)         # z: exact no-flux propagator
+            _matmul_by_columns(pool, self.z, flat, self.buffer)  # z: exact no-flux propagator
             del spec, flat
             _by_slab(pool, self.buffer.reshape(g.nz, g.ny, -1), self.lateral)
             spec = self.buffer.view(_complex(g.dtype)).reshape(g.nz, g.ny, -1)
@@ -592,6 +594,26 @@ def _by_slab(pool: ThreadPoolExecutor | None, a: Any, factor: Any) -> None:
 
     def run(lo: int) -> None:
         a[lo:lo + per] *= factor
+
+    for future in [pool.submit(run, lo) for lo in range(0, n, per)]:
+        future.result()
+
+
+def _matmul_by_columns(pool: ThreadPoolExecutor | None, z: Any, a: Any, out: Any) -> None:
+    """``out = z @ a``, the columns of ``a`` split between the threads of ``pool``.
+
+    The bake runs with BLAS limited to one thread (see :func:`_bake_split`): BLAS's own
+    threads keep spinning after a call and would take the cores from the bake's threads.
+    """
+    workers = 1 if pool is None else pool._max_workers  # noqa: SLF001
+    n = a.shape[1]
+    if workers == 1 or n < 2 * workers:
+        array_module(a).matmul(z, a, out=out)
+        return
+    per = -(-n // workers)
+
+    def run(lo: int) -> None:
+        np.matmul(z, a[:, lo:lo + per], out=out[:, lo:lo + per])
 
     for future in [pool.submit(run, lo) for lo in range(0, n, per)]:
         future.result()
@@ -710,15 +732,18 @@ def _bake_split(peb: PEB, h: Any, g: _Grid) -> BakeResult:
     def react(tau: float, **fused: Any) -> Any:
         return lambda hc, qc, ac, s: _neutralise(hc, qc, ac, tau, peb.k_quench, guard, xp, s, **fused)
 
+    # BLAS (the dense z propagator) runs in this pool's threads, one BLAS thread each
+    single_blas = threadpool_limits(limits=1, user_api="blas") if pool is not None else contextlib.nullcontext()
     try:
-        _chunked(pool, g, react(0.5 * dt, q_in=dtype.type(peb.quencher), first=True), h, q, acc, scratch=5)
-        for i in range(steps):
-            h = linear_h(h, pool)
-            if linear_q.diffuses:
-                q = linear_q(q, pool)
-            last = i == steps - 1
-            _chunked(pool, g, react(0.5 * dt if last else dt, finish=finish if last else None), h, q, acc,
-                     scratch=5)
+        with single_blas:
+            _chunked(pool, g, react(0.5 * dt, q_in=dtype.type(peb.quencher), first=True), h, q, acc, scratch=5)
+            for i in range(steps):
+                h = linear_h(h, pool)
+                if linear_q.diffuses:
+                    q = linear_q(q, pool)
+                last = i == steps - 1
+                _chunked(pool, g, react(0.5 * dt if last else dt, finish=finish if last else None), h, q, acc,
+                         scratch=5)
     finally:
         if pool is not None:
             pool.shutdown()
