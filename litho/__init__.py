@@ -30,7 +30,7 @@ _EXPORTS = {
     "MemoryBudgetError": "litho.errors",
 }
 _SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "multipatterning", "resist",
-               "metrology", "datasets", "cli")
+               "metrology", "process_window", "datasets", "cli")
 
 __all__ = sorted(list(_EXPORTS) + list(_SUBMODULES) + ["__version__"])
 
