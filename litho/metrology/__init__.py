@@ -1,5 +1,9 @@
-"""Metrology: contours of images and resist profiles (CD, EPE and process windows to come)."""
+"""Metrology: contours, CD gauges, EPE, image quality (ILS, NILS, contrast), PV bands, MEEF."""
 
 from .contours import contours
+from .gauges import CDResult, Gauge, cd, gauge_profiles
+from .meef import MEEFResult, bias_layout, meef
+from .quality import ImageQuality, contrast, ils, image_quality, nils
 
-__all__ = ["contours"]
+__all__ = ["contours", "Gauge", "CDResult", "cd", "gauge_profiles", "ImageQuality", "image_quality", "ils", "nils",
+           "contrast", "MEEFResult", "meef", "bias_layout"]
