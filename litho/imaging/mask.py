@@ -165,17 +165,28 @@ class BinaryMask:
             Default from ``litho.config`` precision.
         """
         ky, kx = half_band("band", band, grid_shape("shape", shape))
-        c = polygon_spectrum(self.layout, pixel, shape, _pixel_centre(origin, pixel), (ky, kx))
+        c = _centred_spectrum(self.layout, pixel, shape, origin, (ky, kx))
         if self.polarity == "dark":
             c = _delta((ky, kx)) - c
         return _on_backend(c.astype(_spectrum_dtype(dtype), copy=False), backend)
 
 
 
-def _pixel_centre(origin: tuple[float, float], pixel: float) -> tuple[float, float]:
-    """Phase reference of pixel-centred coefficients (sample c at origin + (c + 1/2) pixel)."""
+def _centred_spectrum(layout: Layout, pixel: float, shape: Any, origin: tuple[float, float],
+                      band: tuple[int, int]) -> np.ndarray:
+    """Coefficients of the polygons over the cell at ``origin``, phase-referred to pixel centres.
+
+    The cell (what is clipped, as in the raster) starts at ``origin``; only the phase
+    reference moves half a pixel, to sample 0's centre: ``c'[k] = c[k] exp(iπ(kx/nx + ky/ny))``.
+    (Moving the cell itself would drop the half-pixel strip along its lower edges.)
+    """
     x0, y0 = finite_pair("origin", origin, "nm")
-    return x0 + 0.5 * float(pixel), y0 + 0.5 * float(pixel)
+    ny, nx = grid_shape("shape", shape)
+    ky, kx = band
+    c = polygon_spectrum(layout, pixel, (ny, nx), (x0, y0), (ky, kx))
+    phase_y = np.exp(1j * np.pi * np.arange(-ky, ky + 1) / ny)
+    phase_x = np.exp(1j * np.pi * np.arange(-kx, kx + 1) / nx)
+    return c * phase_y[:, None] * phase_x[None, :]
 
 
 _UNSET: Any = object()
@@ -254,7 +265,7 @@ class AttenuatedPSM:
         """Exact Fourier coefficients (see :meth:`BinaryMask.spectrum`): ``outside·δ + (inside - outside)·P``."""
         ky, kx = half_band("band", band, grid_shape("shape", shape))
         inside, outside = self._inside_outside()
-        c = (inside - outside) * polygon_spectrum(self.layout, pixel, shape, _pixel_centre(origin, pixel), (ky, kx))
+        c = (inside - outside) * _centred_spectrum(self.layout, pixel, shape, origin, (ky, kx))
         c[ky, kx] += outside
         return _on_backend(c.astype(_spectrum_dtype(dtype), copy=False), backend)
 
@@ -342,8 +353,8 @@ class AlternatingPSM:
         ky, kx = half_band("band", band, grid_shape("shape", shape))
         c = np.zeros((2 * ky + 1, 2 * kx + 1), dtype=np.complex128)
         for pair in self.layer_pairs:
-            c += cmath.exp(1j * math.radians(self.phases[pair])) * polygon_spectrum(
-                self.layout.select(pair), pixel, shape, _pixel_centre(origin, pixel), (ky, kx))
+            c += cmath.exp(1j * math.radians(self.phases[pair])) * _centred_spectrum(
+                self.layout.select(pair), pixel, shape, origin, (ky, kx))
         return _on_backend(c.astype(_spectrum_dtype(dtype), copy=False), backend)
 
 

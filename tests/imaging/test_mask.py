@@ -274,3 +274,20 @@ def test_models_pickle():
         assert type(clone) is type(model)
         np.testing.assert_array_equal(clone.transmission(**GRID, backend="numpy"),
                                       model.transmission(**GRID, backend="numpy"))
+
+
+def test_analytic_spectrum_keeps_polygons_touching_the_cell_edges():
+    """Regression: the pixel-centre phase reference once shifted the clipping cell by half a
+    pixel, dropping the strip along x0 and y0 (a full-height line lost 1/40 of its area: 5 %
+    of its intensity). Now only the phase moves; images agree with the raster's to its pixel
+    blur (6e-5 here, coherent 193 nm / NA 0.75, 2 nm pixels)."""
+    from litho import Optics, Source
+    from litho.imaging import aerial_image
+
+    opt = Optics(193.0, 0.75, Source.conventional(0.0))
+    for rect in ([100, 0, 300, 40], [0, 0, 57, 40], [100, -5, 300, 45]):
+        mask = BinaryMask(litho.Layout.from_rects([rect]))
+        analytic = np.asarray(aerial_image(mask, opt, 2.0, method="abbe", shape=(20, 200), mask_spectrum="analytic"),
+                              dtype=np.float64)
+        raster = np.asarray(aerial_image(mask, opt, 2.0, method="abbe", shape=(20, 200)), dtype=np.float64)
+        assert np.abs(analytic - raster).max() < 2e-4
