@@ -13,21 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import choice, finite_number, finite_pair, positive_number, real_array
+from .._validate import choice, finite_number, finite_pair, real_array
 from ..backend import to_numpy
 from ..errors import InvalidParameterError
 from ..geometry.layout import Layout
+from .gauges import pixel_pair
 
 __all__ = ["contours"]
-
-
-def _pixel_pair(pixel: Any) -> tuple[float, float]:
-    """``(py, px)`` from a number or a pair."""
-    if isinstance(pixel, (int, float, np.integer, np.floating)) and not isinstance(pixel, bool):
-        value = positive_number("pixel", pixel, "nm")
-        return value, value
-    py, px = finite_pair("pixel", pixel, "nm")
-    return positive_number("pixel", py, "nm"), positive_number("pixel", px, "nm")
 
 
 def contours(field: Any, level: float, pixel: Any, origin: tuple[float, float] = (0.0, 0.0), *,
@@ -68,7 +60,7 @@ def contours(field: Any, level: float, pixel: Any, origin: tuple[float, float] =
 
     arr = to_numpy(real_array("field", field, ndim=2, what="a 2-D field")).astype(np.float64)
     level = finite_number("level", level)
-    py, px = _pixel_pair(pixel)
+    py, px = pixel_pair(pixel)
     x0, y0 = finite_pair("origin", origin, "nm")
     choice("region", region, ("above", "below"))
     ny, nx = arr.shape
