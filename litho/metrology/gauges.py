@@ -183,32 +183,41 @@ def _map(coeffs: Any, rows: np.ndarray, cols: np.ndarray, interpolation: str, bo
 SPLINE_MARGIN = 24
 
 
-def _window(field: Any, g: Gauge, to_rc: tuple[float, float, float, float], interpolation: str,
-            boundary: str) -> tuple[Any, int, int, str]:
-    """Interpolation coefficients of the part of ``field`` a gauge reads: (coeffs, row0, col0, mode).
-
-    A window of the field around the gauge (wrapped or edge-clamped beyond the field, as
-    ``boundary`` continues it) is prefiltered instead of the whole field, so the cost
-    follows the gauges' extent rather than the image size. A window as large as the
-    field falls back to the whole field.
-    """
+def _window_box(g: Gauge, to_rc: tuple[float, float, float, float], margin: int) -> tuple[int, int, int, int]:
+    """Rows [r0, r1) and columns [c0, c1) of the samples a gauge's interpolant reads."""
     x0, y0, px, py = to_rc
-    ny, nx = field.shape[-2:]
-    margin = SPLINE_MARGIN if interpolation == "cubic" else 2
     rows = [(y - y0) / py - 0.5 for y in (g.start[1], g.end[1])]
     cols = [(x - x0) / px - 0.5 for x in (g.start[0], g.end[0])]
-    r0, r1 = int(math.floor(min(rows))) - margin, int(math.ceil(max(rows))) + margin + 1
-    c0, c1 = int(math.floor(min(cols))) - margin, int(math.ceil(max(cols))) + margin + 1
-    if (r1 - r0) * (c1 - c0) >= ny * nx:
-        return _spline_coefficients(field, interpolation, boundary), 0, 0, boundary
-    ri, ci = np.arange(r0, r1), np.arange(c0, c1)
-    if boundary == "periodic":
-        ri, ci = ri % ny, ci % nx
-    else:
-        ri, ci = np.clip(ri, 0, ny - 1), np.clip(ci, 0, nx - 1)
+    return (int(math.floor(min(rows))) - margin, int(math.ceil(max(rows))) + margin + 1,
+            int(math.floor(min(cols))) - margin, int(math.ceil(max(cols))) + margin + 1)
+
+
+def _windows(field: Any, gauges: tuple[Gauge, ...], to_rc: tuple[float, float, float, float], interpolation: str,
+             boundary: str) -> tuple[list[tuple[Any, int, int, str]], np.ndarray]:
+    """Interpolation coefficients for the gauges: ``(windows, window index per gauge)``.
+
+    Each window is ``(coeffs, row0, col0, mode)``. A window of the field around each
+    gauge (wrapped or edge-clamped beyond the field, as ``boundary`` continues it) is
+    prefiltered instead of the whole field, so the cost follows the gauges' extent rather
+    than the image size; when the windows together would cover more than the field (many
+    or long gauges), the whole field is prefiltered once and shared.
+    """
+    ny, nx = field.shape[-2:]
+    margin = SPLINE_MARGIN if interpolation == "cubic" else 2
+    boxes = [_window_box(g, to_rc, margin) for g in gauges]
+    if sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in boxes) >= ny * nx:
+        return [(_spline_coefficients(field, interpolation, boundary), 0, 0, boundary)], np.zeros(len(gauges), int)
     xp = array_module(field)
-    win = field[..., xp.asarray(ri)[:, None], xp.asarray(ci)[None, :]]
-    return _spline_coefficients(win, interpolation, "nearest"), r0, c0, "nearest"
+    out = []
+    for r0, r1, c0, c1 in boxes:
+        ri, ci = np.arange(r0, r1), np.arange(c0, c1)
+        if boundary == "periodic":
+            ri, ci = ri % ny, ci % nx
+        else:
+            ri, ci = np.clip(ri, 0, ny - 1), np.clip(ci, 0, nx - 1)
+        win = field[..., xp.asarray(ri)[:, None], xp.asarray(ci)[None, :]]
+        out.append((_spline_coefficients(win, interpolation, "nearest"), r0, c0, "nearest"))
+    return out, np.arange(len(gauges))
 
 
 def gauge_profiles(field: Any, pixel: Any, gauges: Any, origin: tuple[float, float] = (0.0, 0.0), *,
@@ -257,25 +266,33 @@ def gauge_profiles(field: Any, pixel: Any, gauges: Any, origin: tuple[float, flo
     starts = np.array([g.start for g in gs])
     dirs = np.array([g.direction for g in gs])
     to_rc = (x0, y0, px, py)
-    windows = [_window(arr, g, to_rc, interpolation, boundary) for g in gs]
+    windows, window_of = _windows(arr, gs, to_rc, interpolation, boundary)
 
     def sampler(g_index: np.ndarray, dist: np.ndarray, batch_index: tuple[np.ndarray, ...] = ()) -> np.ndarray:
-        g_index = np.asarray(g_index)
-        dist = np.nan_to_num(np.asarray(dist, dtype=np.float64))
+        g_index = np.asarray(g_index).ravel()
+        shape = np.shape(dist)
+        dist = np.nan_to_num(np.asarray(dist, dtype=np.float64)).ravel()
         x = starts[g_index, 0] + dist * dirs[g_index, 0]
         y = starts[g_index, 1] + dist * dirs[g_index, 1]
         rows = (y - y0) / py - 0.5
         cols = (x - x0) / px - 0.5
-        out = np.empty(arr.shape[:-2] + dist.shape) if not batch_index else np.empty(dist.shape)
-        for g in np.unique(g_index):
-            sel = g_index == g
-            coeffs, r_off, c_off, mode = windows[int(g)]
+        lead_shape = arr.shape[:-2] if not batch_index else ()
+        out = np.empty(lead_shape + dist.shape)
+        batch = tuple(np.asarray(b).ravel() for b in batch_index)
+        # points grouped by window (one sort, linear in the number of points)
+        w = window_of[g_index]
+        order = np.argsort(w, kind="stable")
+        bounds = np.flatnonzero(np.diff(w[order])) + 1
+        for sel in np.split(order, bounds):
+            if sel.size == 0:
+                continue
+            coeffs, r_off, c_off, mode = windows[int(w[sel[0]])]
             r, c = rows[sel] - r_off, cols[sel] - c_off
-            if not batch_index:
+            if not batch:
                 out[..., sel] = _map(coeffs, r, c, interpolation, mode)
                 continue
             # one point per entry of a batch: interpolate each image at its own points
-            lead = tuple(b[sel] for b in batch_index)
+            lead = tuple(b[sel] for b in batch)
             flat_lead = np.ravel_multi_index(lead, coeffs.shape[:-2]) if coeffs.ndim > 2 else np.zeros(r.shape, int)
             flat = coeffs.reshape((-1,) + coeffs.shape[-2:])
             vals = np.empty(r.shape)
@@ -283,7 +300,7 @@ def gauge_profiles(field: Any, pixel: Any, gauges: Any, origin: tuple[float, flo
                 at = flat_lead == b
                 vals[at] = _map(flat[int(b)], r[at], c[at], interpolation, mode)
             out[sel] = vals
-        return out
+        return out.reshape(lead_shape + shape)
 
     g_idx = np.repeat(np.arange(len(gs))[:, None], ns, axis=1)
     values = sampler(g_idx, s)
