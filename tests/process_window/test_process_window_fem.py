@@ -89,3 +89,17 @@ def test_bad_input():
         FEMResult([0.0], [1.0], ["a"], np.zeros((2, 1, 1)))
     with pytest.raises(InvalidParameterError, match="gauge"):
         FEMResult([0.0], [1.0], ["a"], np.zeros((1, 1, 1))).cd_of("b")
+
+
+def test_best_focus_of_symmetric_setup_is_zero():
+    """Aberration-free, symmetric: the Bossung turning point at every dose is at focus 0."""
+    from litho.process_window import bossung, ed_window
+
+    r = fem(simulate, FOCUS, DOSE, GAUGES, threshold=0.27, pixel=PX)
+    fit = bossung(r, "space", order=4)
+    # even data in focus: the least-squares quartic is even up to rounding (CD symmetry 2e-3 nm)
+    np.testing.assert_allclose(fit.best_focus, 0.0, atol=0.5)
+    nominal = r.cd_of("space")[3, 2]
+    window = ed_window(r, nominal, 0.1 * nominal, "space")
+    # the window is symmetric in focus; its centre is resolved to the fine grid (240 nm / 400)
+    assert abs(window.best_focus) <= 1.0
