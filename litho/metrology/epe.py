@@ -27,10 +27,9 @@ from typing import Any
 import numpy as np
 
 from .._validate import choice, finite_number, finite_pair, positive_number, real_array
-from ..backend import array_module
 from ..errors import InvalidParameterError
 from ..geometry.layout import Layout
-from .gauges import Gauge, gauge_profiles, level_crossings, pixel_pair
+from .gauges import Gauge, check_level, gauge_profiles, level_crossings, pixel_pair
 
 __all__ = ["Fragments", "fragment", "EPEResult", "epe", "KINDS", "STATUS"]
 
@@ -416,16 +415,6 @@ class EPEResult:
         return _scalar(outside.sum(axis=-1))
 
 
-def _level(arr: Any, level: Any) -> float:
-    xp = array_module(arr)
-    lv = finite_number("level", level)
-    lo, hi = float(xp.min(arr)), float(xp.max(arr))
-    if not lo < lv < hi:
-        raise InvalidParameterError("level", lv, f"a level strictly inside the field's range [{lo:g}, {hi:g}] "
-                                    "(no contour exists otherwise)")
-    return lv
-
-
 def _reach(points: np.ndarray, direction: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
     """Largest t >= 0 with points + t * direction inside box (inf when unbounded)."""
     t = np.full(len(points), np.inf)
@@ -486,7 +475,7 @@ def epe(field: Any, level: float, pixel: Any, target: Layout | Fragments, origin
         ready-made fragments.
     """
     arr = real_array("field", field, ndim=tuple(range(2, 6)), what="a sampled field (..., ny, nx)")
-    lv = _level(arr, level)
+    lv = check_level(arr, level)
     py, px = pixel_pair(pixel)
     x0, y0 = finite_pair("origin", origin, "nm")
     region = choice("region", region, _REGIONS)

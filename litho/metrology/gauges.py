@@ -30,7 +30,8 @@ from .._validate import choice, finite_number, finite_pair, positive_number, rea
 from ..backend import array_module, to_numpy
 from ..errors import InvalidParameterError
 
-__all__ = ["Gauge", "CDResult", "cd", "gauge_profiles", "Profiles", "level_crossings", "pixel_pair"]
+__all__ = ["Gauge", "CDResult", "cd", "gauge_profiles", "Profiles", "level_crossings", "pixel_pair",
+           "check_level"]
 
 #: status codes of :class:`CDResult`
 OK, NOT_PRINTED, OPEN_LEFT, OPEN_RIGHT = 0, 1, 2, 3
@@ -411,7 +412,7 @@ def _secant(profiles: Profiles, g_idx: np.ndarray, batch: tuple[np.ndarray, ...]
     return np.where(np.isfinite(t2), a_s + np.clip(t2, 0.0, 1.0) * (b_s - a_s), s1)
 
 
-def _level(field: Any, level: Any) -> Any:
+def check_level(field: Any, level: Any) -> Any:
     """Levels (scalar or array) checked against the field's range: strictly inside it."""
     xp = array_module(field)
     lo, hi = float(xp.min(field)), float(xp.max(field))
@@ -473,4 +474,4 @@ def cd(field: Any, level: Any, pixel: Any, gauges: Gauge | Iterable[Gauge] | Seq
     128.0
     """
     prof = gauge_profiles(field, pixel, gauges, origin, step=step, interpolation=interpolation, boundary=boundary)
-    return edges_from_profiles(prof, _level(field, level))
+    return edges_from_profiles(prof, check_level(field, level))

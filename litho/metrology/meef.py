@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import choice, positive_number
+from .._validate import choice, finite_number, positive_number
 from ..geometry.layout import Layout
 from .gauges import CDResult, Gauge, _gauges, cd
 
@@ -59,8 +59,6 @@ def bias_layout(layout: Layout, bias: float) -> Layout:
     that merge when grown are united, ones that vanish when shrunk are dropped.
     """
     import gdstk
-
-    from .._validate import finite_number
 
     bias = finite_number("bias", bias, "nm")
     if bias == 0 or len(layout) == 0:

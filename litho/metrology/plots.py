@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._plot import figure_class, new_axes
 from .._validate import choice, finite_pair
 from ..backend import to_numpy
 from ..errors import InvalidParameterError
@@ -23,15 +24,6 @@ __all__ = ["plot_image"]
 
 _TARGET_STYLE = {"color": "#00c8ff", "linestyle": "--", "linewidth": 1.2}
 _CONTOUR_STYLE = {"color": "#ff3b30", "linestyle": "-", "linewidth": 1.4}
-
-
-def _matplotlib() -> Any:
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError('plot_image needs matplotlib: pip install "litho[plot]"') from None
-    return matplotlib, Figure
 
 
 def _outline(ax: Any, layout: Layout, style: dict[str, Any], label: str) -> list[Any]:
@@ -94,7 +86,7 @@ def plot_image(field: Any, pixel: Any, origin: tuple[float, float] = (0.0, 0.0),
     InvalidParameterError
         A field that is not 2-D, a batched ``epe``, a bad pixel, origin or region.
     """
-    _, Figure = _matplotlib()
+    Figure = figure_class("plot_image")
     from matplotlib.colors import TwoSlopeNorm
     from matplotlib.lines import Line2D
 
@@ -110,11 +102,7 @@ def plot_image(field: Any, pixel: Any, origin: tuple[float, float] = (0.0, 0.0),
         if value is not None and not isinstance(value, Layout):
             raise InvalidParameterError(name, value, "a litho.geometry.Layout")
     ny, nx = arr.shape
-    if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
+    fig, (ax,) = new_axes(Figure, ax, figsize)
     extent = (x0, x0 + nx * px, y0, y0 + ny * py)
     image = ax.imshow(arr, extent=extent, origin="lower", cmap=cmap, interpolation="nearest")
     fig.colorbar(image, ax=ax, label=label, shrink=0.8)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import real_array
-from .gauges import OK, CDResult, Gauge, _level, edges_from_profiles, gauge_profiles
+from .gauges import OK, CDResult, Gauge, check_level, edges_from_profiles, gauge_profiles
 
 __all__ = ["ImageQuality", "image_quality", "ils", "nils", "contrast"]
 
@@ -86,7 +86,7 @@ def image_quality(image: Any, level: Any, pixel: Any, gauges: Gauge | Sequence[G
     arr = real_array("image", image, ndim=tuple(range(2, 6)), low=0.0, low_open=True,
                      what="an intensity image (..., ny, nx)")
     prof = gauge_profiles(arr, pixel, gauges, origin, step=step, interpolation=interpolation, boundary=boundary)
-    res = edges_from_profiles(prof, _level(arr, level))
+    res = edges_from_profiles(prof, check_level(arr, level))
     h = 0.25 * float(np.nanmin(np.diff(prof.s, axis=-1)))
     ils_l = np.full(res.cd.shape, np.nan)
     ils_r = np.full(res.cd.shape, np.nan)

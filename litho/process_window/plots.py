@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._plot import figure_class, new_axes
 from .._validate import positive_number
 from ..errors import InvalidParameterError
 from .bossung import bossung
@@ -23,21 +24,6 @@ __all__ = ["plot_bossung", "plot_ed_window"]
 _RECT_STYLE = {"color": "#d62728", "linewidth": 2.0}
 _ELLIPSE_STYLE = {"color": "#1f4e9c", "linewidth": 1.8, "linestyle": "-"}
 _WINDOW_COLOR = "#a8dba8"
-
-
-def _figure(what: str) -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(f'{what} needs matplotlib: pip install "litho[plot]"') from None
-    return Figure
-
-
-def _axes(Figure: Any, ax: Any, figsize: tuple[float, float], panels: int = 1) -> tuple[Any, list[Any]]:
-    if ax is not None:
-        return ax.figure, [ax]
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
 
 
 def plot_bossung(fem: FEMResult, gauge: str | int, *, target: float | None = None, tolerance: float | None = None,
@@ -84,7 +70,7 @@ def plot_bossung(fem: FEMResult, gauge: str | int, *, target: float | None = Non
         As for :func:`bossung`; a tolerance without a target, a non-positive target or
         tolerance.
     """
-    Figure = _figure("plot_bossung")
+    Figure = figure_class("plot_bossung")
     import matplotlib
     from matplotlib.colors import Normalize
     from matplotlib.lines import Line2D
@@ -96,7 +82,7 @@ def plot_bossung(fem: FEMResult, gauge: str | int, *, target: float | None = Non
         tolerance = positive_number("tolerance", tolerance, "nm")
         if target is None:
             raise InvalidParameterError("tolerance", tolerance, "None unless a target is given")
-    fig, (ax,) = _axes(Figure, ax, figsize)
+    fig, (ax,) = new_axes(Figure, ax, figsize)
     colours = matplotlib.colormaps[cmap](Normalize(fit.dose[0], fit.dose[-1])(fit.dose))
     fine, curves = fit.curves(401)
     handles = []
@@ -183,7 +169,7 @@ def plot_ed_window(window: EDWindow, *, el: float | None = None, dof: float | No
         Not an EDWindow; ``el`` and ``dof`` both given or out of range; ``curve`` with
         ``ax`` but no ``curve_ax``.
     """
-    Figure = _figure("plot_ed_window")
+    Figure = figure_class("plot_ed_window")
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.patches import Rectangle as RectPatch
@@ -196,7 +182,7 @@ def plot_ed_window(window: EDWindow, *, el: float | None = None, dof: float | No
     rect = window.max_rectangle(el=el, dof=dof)
     if figsize is None:
         figsize = (11.5, 5.6) if curve else (6.4, 5.6)
-    fig, axes = _axes(Figure, ax, figsize, 2 if curve else 1)
+    fig, axes = new_axes(Figure, ax, figsize, 2 if curve else 1)
     ax = axes[0]
     if curve and curve_ax is None:
         curve_ax = axes[1]
