@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cutline import edges_about_midpoint, parse_cutline, sample_along
 from .._validate import finite_pair, nonnegative_number, number_in, real_array, spacing3
 from ..backend import array_module, to_numpy
 from ..errors import InvalidParameterError
@@ -27,19 +28,6 @@ from .exposure import depths
 __all__ = ["ResistProfile", "CrossSection"]
 
 _FRACTIONS = {"top": 0.9, "middle": 0.5, "bottom": 0.1}
-
-
-def _cutline(value: Any) -> tuple[np.ndarray, np.ndarray]:
-    what = "a cutline ((x0, y0), (x1, y1)) in nm with distinct end points"
-    try:
-        start, end = value
-    except (TypeError, ValueError):
-        raise InvalidParameterError("cutline", value, what) from None
-    a = np.array(finite_pair("cutline", start, "nm"))
-    b = np.array(finite_pair("cutline", end, "nm"))
-    if np.allclose(a, b):
-        raise InvalidParameterError("cutline", value, what)
-    return a, b
 
 
 @dataclass(frozen=True)
@@ -206,28 +194,17 @@ class ResistProfile:
         return self._bottom(to_numpy(t[-2:]).astype(np.float64))
 
     def _along(self, plane: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bilinear (periodic) samples of a plane along the segment a -> b: (s, values)."""
-        _, dy, dx = self.spacing
-        length = float(np.hypot(*(b - a)))
-        n = int(np.ceil(length / (0.25 * min(dx, dy)))) + 1
-        s = np.linspace(0.0, length, n)
-        points = a[None] + (s / length)[:, None] * (b - a)[None]
-        ny, nx = plane.shape
-        fx = (points[:, 0] - self.origin[0]) / dx - 0.5
-        fy = (points[:, 1] - self.origin[1]) / dy - 0.5
-        ix, iy = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
-        wx, wy = fx - ix, fy - iy
-        # inf (never developed) is replaced by a large finite time so that crossings
-        # between a developed and an undeveloped sample interpolate sensibly
+        """Bilinear (periodic) samples of a plane of times along the segment a -> b: (s, values).
+
+        inf (never developed) is replaced by a large finite time so that crossings between
+        a developed and an undeveloped sample interpolate sensibly.
+        """
         finite = np.where(np.isinf(plane), 1e6 * max(self.develop_time, 1.0), plane)
-        x0, x1, y0, y1 = ix % nx, (ix + 1) % nx, iy % ny, (iy + 1) % ny
-        values = ((1 - wy) * ((1 - wx) * finite[y0, x0] + wx * finite[y0, x1])
-                  + wy * ((1 - wx) * finite[y1, x0] + wx * finite[y1, x1]))
-        return s, values
+        return sample_along(finite, self.spacing[1:], self.origin, a, b)
 
     def cross_section(self, cutline: Any) -> CrossSection:
         """Arrival times on the vertical plane through a cutline (voxel-centre depths)."""
-        a, b = _cutline(cutline)
+        a, b = parse_cutline(cutline)
         t = to_numpy(self.arrival_time).astype(np.float64)
         rows = [self._along(t[iz], a, b) for iz in range(t.shape[0])]
         s = rows[0][0]
@@ -259,7 +236,7 @@ class ResistProfile:
             not on the cutline.
         """
         s, f, kind = self._feature(cutline, self.thickness / 2 if height is None else height, feature)
-        left, right = _edges(s, f)
+        left, right = edges_about_midpoint(s, f)
         if left is None or right is None:
             raise InvalidParameterError("cutline", cutline, f"a cutline crossing both edges of the {kind} at its "
                                         f"midpoint (an edge lies beyond the {'start' if left is None else 'end'})")
@@ -268,7 +245,7 @@ class ResistProfile:
     def _feature(self, cutline: Any, height: float, feature: str) -> tuple[np.ndarray, np.ndarray, str]:
         if feature not in ("auto", "line", "space"):
             raise InvalidParameterError("feature", feature, "one of 'auto', 'line', 'space'")
-        a, b = _cutline(cutline)
+        a, b = parse_cutline(cutline)
         s, values = self._along(self._plane(height), a, b)
         f = values - self.develop_time  # > 0: resist
         mid = np.interp(0.5 * s[-1], s, f)
@@ -315,14 +292,3 @@ class ResistProfile:
             return Layout()
         _, dy, dx = self.spacing
         return contours(field, 0.0, (dy, dx), self.origin, layer=layer, empty_ok=True)
-
-
-def _edges(s: np.ndarray, f: np.ndarray) -> tuple[float | None, float | None]:
-    """The zero crossings of ``f`` (positive at the midpoint) nearest the midpoint on either side."""
-    mid = 0.5 * s[-1]
-    sign = f > 0
-    change = np.flatnonzero(sign[1:] != sign[:-1])
-    crossings = s[change] + f[change] / (f[change] - f[change + 1]) * (s[change + 1] - s[change])
-    left = crossings[crossings < mid]
-    right = crossings[crossings > mid]
-    return (float(left.max()) if len(left) else None, float(right.min()) if len(right) else None)

@@ -1,0 +1,182 @@
+"""An etch process: rates per material, ion flux and time, run on a resist pattern."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._validate import integer, nonnegative_number, number_in, positive_number
+from ..errors import InvalidParameterError
+from ..geometry.layout import Layout
+from . import levelset
+from .domain import VOID, Domain, from_layout, from_resist_profile
+from .profile import EtchProfile
+from .rates import IonFlux, Rate
+from .stack import Stack
+from .visibility import visibility
+
+__all__ = ["EtchProcess"]
+
+
+@dataclass(frozen=True)
+class EtchProcess:
+    """Etch of a patterned resist into a film stack by a level-set front.
+
+    Parameters
+    ----------
+    rates : mapping of material name -> Rate
+        Rates of the resist (``"resist"``) and the stack's materials; a material not
+        named does not etch.
+    time : float
+        Etch time, s.
+    ions : IonFlux
+        Angular distribution of the ion flux driving the directional rates.
+    dz : float, optional
+        Vertical grid step, nm (default: the lateral pixel).
+    cfl : float
+        Courant number of the time step (0 < cfl <= 0.5).
+    dt : float, optional
+        A fixed time step, s; refused when above the CFL limit.
+    band : int
+        Half-width of the narrow band, cells (>= 4).
+    reinit_every : int
+        Steps between re-initialisations (and visibility updates).
+    order : int
+        Spatial order of the upwind differences, 1 or 2.
+    """
+
+    rates: Mapping[str, Rate]
+    time: float
+    ions: IonFlux = field(default_factory=IonFlux)
+    dz: float | None = None
+    cfl: float = 0.5
+    dt: float | None = None
+    band: int = 6
+    reinit_every: int = 4
+    order: int = 2
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rates, Mapping) or not all(isinstance(v, Rate) for v in self.rates.values()):
+            raise InvalidParameterError("rates", self.rates, "a mapping of material name -> Rate(isotropic, directional)")
+        object.__setattr__(self, "rates", dict(self.rates))
+        object.__setattr__(self, "time", nonnegative_number("time", self.time, "s"))
+        if not isinstance(self.ions, IonFlux):
+            raise InvalidParameterError("ions", self.ions, "an IonFlux")
+        if self.dz is not None:
+            object.__setattr__(self, "dz", positive_number("dz", self.dz, "nm"))
+        object.__setattr__(self, "cfl", number_in("cfl", self.cfl, 0.0, 0.5, low_open=True))
+        if self.dt is not None:
+            object.__setattr__(self, "dt", positive_number("dt", self.dt, "s"))
+        object.__setattr__(self, "band", integer("band", self.band, 4))
+        object.__setattr__(self, "reinit_every", integer("reinit_every", self.reinit_every, 1))
+        if self.order not in (1, 2):
+            raise InvalidParameterError("order", self.order, "1 or 2")
+
+    # -- set-up -----------------------------------------------------------------------
+
+    def _domain(self, pattern: Any, stack: Stack, pixel: float | None, shape: Any, origin: Any,
+                resist_thickness: float | None, sidewall_angle: float) -> Domain:
+        from ..resist.profile import ResistProfile
+
+        if not isinstance(stack, Stack):
+            raise InvalidParameterError("stack", stack, "a litho.etch.Stack")
+        if isinstance(pattern, ResistProfile):
+            headroom = (self.band + 3) * (self.dz or pattern.spacing[0])
+            return from_resist_profile(pattern, stack, dz=self.dz, headroom=headroom)
+        if isinstance(pattern, Layout):
+            if pixel is None or shape is None or resist_thickness is None:
+                raise InvalidParameterError("pattern", "Layout", "a Layout with pixel=, shape= and "
+                                            "resist_thickness= (or a ResistProfile)")
+            headroom = (self.band + 3) * (self.dz or pixel)
+            return from_layout(pattern, stack, pixel=pixel, shape=shape, origin=origin,
+                               resist_thickness=resist_thickness, sidewall_angle=sidewall_angle,
+                               dz=self.dz, headroom=headroom)
+        raise InvalidParameterError("pattern", type(pattern).__name__, "a ResistProfile or a Layout of resist")
+
+    def _rate_maps(self, domain: Domain, reach: int) -> tuple[np.ndarray, np.ndarray]:
+        """Isotropic and directional rate at every node.
+
+        A solid node has its material's rates. A void node gets the largest rate of the
+        solid within ``reach`` cells: the void side of the surface then moves with the
+        fastest material it borders, so the front keeps its gradient (a void node held
+        still would flatten the upwind difference of the solid node beside it and slow
+        the front by up to a cell); next to an inert material this only deepens the void
+        and moves nothing.
+        """
+        from scipy import ndimage
+
+        unknown = sorted(set(self.rates) - set(domain.names))
+        if unknown:
+            raise InvalidParameterError("rates", unknown[0], f"a material of this etch: one of {list(domain.names)}")
+        mat = domain.material
+        void = mat == VOID
+        if void.all():
+            raise InvalidParameterError("pattern", "empty", "a pattern with some solid material")
+        maps = []
+        for attr in ("isotropic", "directional"):
+            per = np.array([getattr(self.rates.get(n, Rate()), attr) for n in domain.names] + [0.0])
+            solid_rate = per[mat]  # VOID (-1) picks the trailing 0
+            size = [2 * reach + 1, 2 * reach + 1 if mat.shape[1] > 1 else 1, 2 * reach + 1]
+            near = ndimage.maximum_filter(solid_rate, size=size, mode=["nearest", "wrap", "wrap"])
+            maps.append(np.where(void, near, solid_rate))
+        return maps[0], maps[1]
+
+    # -- run --------------------------------------------------------------------------
+
+    def run(self, pattern: Any, stack: Stack, *, pixel: float | None = None, shape: Any = None,
+            origin: tuple[float, float] = (0.0, 0.0), resist_thickness: float | None = None,
+            sidewall_angle: float = 90.0) -> EtchProfile:
+        """Etch ``pattern`` into ``stack``.
+
+        Parameters
+        ----------
+        pattern : ResistProfile or Layout
+            A developed resist, or resist polygons (nm) extruded to ``resist_thickness``
+            with ``sidewall_angle`` (degrees, 90 vertical, < 90 wider at the foot) on a
+            grid of ``pixel`` nm and ``shape`` (ny, nx) from ``origin``; ny = 1 gives a
+            2-D cross-section in x-z.
+        stack : Stack
+            Films under the resist.
+
+        Returns
+        -------
+        EtchProfile
+        """
+        domain = self._domain(pattern, stack, pixel, shape, origin, resist_thickness, sidewall_angle)
+        f_iso, f_dir = self._rate_maps(domain, self.band + 2)
+        spacing = domain.spacing
+        ny = domain.phi.shape[1]
+        directions, weights = self.ions.directions(two_d=ny == 1)
+        hmin = min(spacing) if ny > 1 else min(spacing[0], spacing[2])
+        band = self.band * hmin
+        dt_max = levelset.cfl_dt(spacing, ny, float(f_iso.max()), float(f_dir.max()), directions, weights, self.cfl)
+        if self.dt is not None and self.dt > dt_max:
+            raise InvalidParameterError("dt", self.dt, f"a time step <= the CFL limit {dt_max:.4g} s")
+        step = self.dt if self.dt is not None else dt_max
+        n_steps = 0 if self.time == 0 else max(1, math.ceil(self.time / step - 1e-9))
+        dt = self.time / n_steps if n_steps else 0.0
+        if not any(w > 0 for w in weights) or float(f_dir.max()) == 0.0:
+            directions, weights = np.zeros((0, 3)), np.zeros(0)
+        iterations = math.ceil(band / (0.45 * hmin)) + 2
+        phi = levelset.reinitialize(domain.phi, spacing, 2 * iterations, math.inf)
+        phi = np.clip(phi, -band, band)
+        initial = phi
+        vis = None
+        for n in range(n_steps):
+            if n % self.reinit_every == 0:
+                if n:
+                    phi = levelset.reinitialize(phi, spacing, iterations, band)
+                if len(weights):
+                    vis = visibility(phi > 0, spacing, directions)
+            phi = levelset.rk2_step(phi, dt, spacing, f_iso, f_dir, vis, directions, weights,
+                                    band * (1 - 1e-9), self.order)
+        if n_steps:
+            phi = levelset.reinitialize(phi, spacing, iterations, band)
+        return EtchProfile(phi=phi, initial=initial, material=domain.material, names=domain.names,
+                           spacing=spacing, origin=domain.origin, top=domain.top,
+                           resist_thickness=domain.resist_thickness, stack=stack, time=self.time, steps=n_steps)
+
