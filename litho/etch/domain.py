@@ -126,10 +126,14 @@ def from_resist_profile(profile: Any, stack: Stack, *, dz: float | None = None, 
     """The developed resist of a :class:`~litho.resist.ResistProfile` on a stack.
 
     The level function in the resist is the arrival time minus the develop time (linear
-    in depth between the profile's nodes, so the surface is where the profile puts it),
-    clipped to +-1 develop time and scaled to nm of the band; the re-initialisation that
-    follows turns it into a distance without moving its zero level.
+    in depth between the profile's nodes and bilinear laterally as in the profile's own
+    measurements, so the surface is where the profile puts it), with never-developed
+    resist at a very late time. That function is made a signed distance (subcell
+    re-initialisation, which keeps its zero level) before it is combined with the stack's
+    distance: the union of two level functions of different scales would move the surface
+    towards the steeper one.
     """
+    from .engine import distance_from
     from ..backend import to_numpy
 
     t = to_numpy(profile.arrival_time).astype(np.float64)
@@ -143,16 +147,23 @@ def from_resist_profile(profile: Any, stack: Stack, *, dz: float | None = None, 
     top, e = _z_grid(thickness, stack, dz, headroom)
     nz, (ny, nx) = len(e), t.shape[1:]
     scale = headroom / t_dev
-    finite = np.clip(np.where(np.isinf(times), np.inf, times) - t_dev, -t_dev, t_dev) * scale
+    # inf (never developed) becomes a very late time, as in ResistProfile's own sampling,
+    # so that a surface between a developed and an undeveloped sample sits where the
+    # profile puts it (at the developed one); re-initialisation then makes it a distance
+    finite = (np.where(np.isinf(times), 1e6 * max(t_dev, 1.0), times) - t_dev) * scale
+    steep = 1e6 * max(t_dev, 1.0) * scale / dz  # per nm
     resist = np.empty((nz, ny, nx))
     for iz, ez in enumerate(e):
         if ez > thickness or ez < 0:
-            resist[iz] = min(thickness - ez, ez)
+            resist[iz] = steep * min(thickness - ez, ez)
         else:
             depth = thickness - ez
             k = int(np.clip(np.searchsorted(depth_nodes, depth, side="right"), 1, len(depth_nodes) - 1))
             w = (depth - depth_nodes[k - 1]) / (depth_nodes[k] - depth_nodes[k - 1])
-            resist[iz] = (1 - w) * finite[k - 1] + w * finite[k]
+            # capped by a function of the same (very late) scale that vanishes on the top
+            # face and the foot: undeveloped resist ends there, not half a cell beyond
+            resist[iz] = np.minimum((1 - w) * finite[k - 1] + w * finite[k], steep * min(thickness - ez, ez))
+    resist = distance_from(resist, (dz, dy, dx), headroom)
     phi = np.maximum(resist, _stack_phi(e)[:, None, None])
     mat, names = _materials(phi > 0, np.broadcast_to(e[:, None, None], phi.shape), stack)
     return Domain(phi, mat, names, (dz, dy, dx), tuple(profile.origin), top, thickness, stack, resist)

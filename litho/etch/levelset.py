@@ -147,15 +147,50 @@ def gradient_norm(phi: Any, spacing: tuple[float, float, float]) -> Any:
     return xp.sqrt(total)
 
 
-def reinitialize(phi: Any, spacing: tuple[float, float, float], iterations: int, band: float = math.inf) -> Any:
+def _dilate(xp: Any, mask: Any, k: int) -> Any:
+    """mask OR-ed over a box of k cells about each node (y, x periodic; z ends)."""
+    out = mask
+    for axis in _axes(mask):
+        acc = out
+        for j in range(1, k + 1):
+            for sign in (1, -1):
+                if axis == 0:
+                    shifted = xp.zeros_like(out)
+                    if j < out.shape[0]:
+                        if sign > 0:
+                            shifted[j:] = out[:-j]
+                        else:
+                            shifted[:-j] = out[j:]
+                else:
+                    shifted = xp.roll(out, sign * j, axis=axis)
+                acc = acc | shifted
+        out = acc
+    return out
+
+
+def reinitialize(phi: Any, spacing: tuple[float, float, float], iterations: int, band: float = math.inf,
+                 keep_near: bool = False, reach: int | None = None) -> Any:
     """phi re-initialised towards a signed distance with the same zero level.
 
     ``iterations`` Jacobi iterations of pseudo-time step 0.45 min(h) (each moves
     information by that distance, so a band of b nm needs about b / (0.45 h) of them).
-    Nodes with ``|phi| > band`` keep their value; the result is clipped to the band.
+    The nodes beside the surface (a sign change to an axis neighbour) start from, and are
+    pulled towards, their subcell distance ``phi0 / |grad phi0|``, whatever the scale of
+    phi0; the other nodes with ``|phi0| > band`` keep their value; the result is clipped
+    to the band. ``keep_near`` holds the nodes beside the surface at their input values
+    (already subcell distances: a second estimate would move a kinked surface again) and
+    only spreads the distance out from them. ``iterations == 0`` only clips.
+
+    ``reach`` (cells, optional) freezes instead the nodes (not beside the surface) that no
+    node with ``|phi0| < band`` or beside the surface reaches within ``reach`` cells along
+    every axis (a box; y and x periodic): the clipped values at the band's edge rejoin it
+    as the surface comes towards them, and nothing farther is iterated (the Cython
+    kernel then skips it).
     """
     xp = array_module(phi)
     phi0 = phi
+    if int(iterations) == 0:
+        return xp.clip(phi0, -band, band) if math.isfinite(band) else phi0
     hmin = min(spacing[a] for a in _axes(phi))
     dtau = 0.45 * hmin
     axes = _axes(phi)
@@ -175,8 +210,16 @@ def reinitialize(phi: Any, spacing: tuple[float, float, float], iterations: int,
         g = xp.maximum(xp.maximum(xp.abs(plus - minus) / (2 * h), xp.abs(plus - phi0) / h), xp.abs(phi0 - minus) / h)
         grad0 = grad0 + xp.maximum(g, 1e-12) ** 2
     dist0 = phi0 / xp.sqrt(grad0)
-    frozen = xp.abs(phi0) > band if math.isfinite(band) else None
-    cur = phi0
+    if reach is not None:
+        frozen = ~_dilate(xp, near | (xp.abs(phi0) < band), int(reach))
+    else:
+        frozen = (xp.abs(phi0) > band) & ~near if math.isfinite(band) else None
+    # start the nodes beside the surface at their subcell distance: the iteration pulls them
+    # there only geometrically (factor 0.55 per step), too slowly from a level function of
+    # a very different scale (a time-based one, say)
+    if keep_near:
+        dist0 = phi0
+    cur = xp.where(near, dist0, phi0)
     for _ in range(int(iterations)):
         pos = 0.0
         neg = 0.0

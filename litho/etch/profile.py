@@ -192,8 +192,18 @@ class EtchProfile:
 
     @property
     def resist_loss(self) -> float:
-        """Initial resist thickness minus the thickest remaining resist, nm."""
-        return self.resist_thickness - float(self.resist_height.max())
+        """Initial resist thickness minus the thickest remaining resist, nm.
+
+        Taken over the columns whose lateral neighbours also hold resist (the top of the
+        resist, not its edges, where a convex corner of the level function can stand a
+        fraction of a cell proud); over every column when no such column is left.
+        """
+        height = self.resist_height
+        inner = height > 0
+        for axis in (0, 1):
+            if height.shape[axis] > 1:
+                inner = inner & np.roll(inner, 1, axis) & np.roll(inner, -1, axis)
+        return self.resist_thickness - float((height[inner] if inner.any() else height).max())
 
     def cross_section(self, cutline) -> EtchCrossSection:
         """phi and the material after the etch on the vertical plane through a cutline."""
