@@ -9,8 +9,9 @@ the ion flux has an angular spread with shadowing (:class:`IonFlux`), and
 
 from .profile import EtchCrossSection, EtchProfile
 from .process import EtchProcess
-from .rates import IonFlux, Rate, clausing_factor, coburn_winters
+from .rates import AspectRatioDependence, IonFlux, Passivation, Rate, clausing_factor, coburn_winters
 from .stack import RESIST, Layer, Stack
 
-__all__ = ["EtchProcess", "EtchProfile", "EtchCrossSection", "Rate", "IonFlux", "coburn_winters",
+__all__ = ["EtchProcess", "EtchProfile", "EtchCrossSection", "Rate", "IonFlux", "AspectRatioDependence",
+           "Passivation", "coburn_winters",
            "clausing_factor", "Layer", "Stack", "RESIST"]

@@ -32,10 +32,13 @@ class LevelSetEngine:
         Half-width of the narrow band, nm.
     order : 1 or 2
         Spatial order of the upwind differences.
+    kernel : bool
+        Use the Cython kernel for numpy volumes (False: the array code, as on the GPU).
     """
 
     def __init__(self, like: Any, spacing: tuple[float, float, float], directions: np.ndarray | None = None,
-                 weights: np.ndarray | None = None, band: float = math.inf, order: int = 2) -> None:
+                 weights: np.ndarray | None = None, band: float = math.inf, order: int = 2,
+                 kernel: bool = True) -> None:
         self.xp = array_module(like)
         self.spacing = tuple(float(s) for s in spacing)
         self.directions = np.zeros((0, 3)) if directions is None else np.ascontiguousarray(directions, dtype=np.float64)
@@ -43,10 +46,10 @@ class LevelSetEngine:
         self.band = float(band)
         self.order = int(order)
         self._kernel = None
-        if self.xp is np:
-            from .._kernels import levelset as kernel
+        if self.xp is np and kernel:
+            from .._kernels import levelset
 
-            self._kernel = kernel
+            self._kernel = levelset
             self._work = (np.empty(like.shape), np.empty(like.shape))
 
     def visibility(self, phi: Any) -> Any:

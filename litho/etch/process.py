@@ -17,7 +17,8 @@ from ..backend import get_array_module, to_numpy
 from .domain import VOID, Domain, from_layout, from_resist_profile
 from .engine import LevelSetEngine, distance_from, reinit_iterations
 from .profile import EtchProfile
-from .rates import IonFlux, Rate
+from .modulation import arde_factor, opening_widths, passivation_factor
+from .rates import AspectRatioDependence, IonFlux, Passivation, Rate
 from .stack import Stack
 
 __all__ = ["EtchProcess"]
@@ -48,6 +49,10 @@ class EtchProcess:
         Steps between re-initialisations (and visibility updates).
     order : int
         Spatial order of the upwind differences, 1 or 2.
+    arde : AspectRatioDependence, optional
+        Coburn-Winters rate lag of the films in deep openings (RIE lag).
+    passivation : Passivation, optional
+        Sidewall passivation: the isotropic rate falls where the ions do not strike.
     """
 
     rates: Mapping[str, Rate]
@@ -59,6 +64,8 @@ class EtchProcess:
     band: int = 6
     reinit_every: int = 4
     order: int = 2
+    arde: AspectRatioDependence | None = None
+    passivation: Passivation | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.rates, Mapping) or not all(isinstance(v, Rate) for v in self.rates.values()):
@@ -76,6 +83,10 @@ class EtchProcess:
         object.__setattr__(self, "reinit_every", integer("reinit_every", self.reinit_every, 1))
         if self.order not in (1, 2):
             raise InvalidParameterError("order", self.order, "1 or 2")
+        if self.arde is not None and not isinstance(self.arde, AspectRatioDependence):
+            raise InvalidParameterError("arde", self.arde, "an AspectRatioDependence(sticking, geometry) or None")
+        if self.passivation is not None and not isinstance(self.passivation, Passivation):
+            raise InvalidParameterError("passivation", self.passivation, "a Passivation(strength) or None")
 
     # -- set-up -----------------------------------------------------------------------
 
@@ -163,8 +174,8 @@ class EtchProcess:
         step = self.dt if self.dt is not None else dt_max
         n_steps = 0 if self.time == 0 else max(1, math.ceil(self.time / step - 1e-9))
         dt = self.time / n_steps if n_steps else 0.0
-        if not any(w > 0 for w in weights) or float(f_dir.max()) == 0.0:
-            directions, weights = np.zeros((0, 3)), np.zeros(0)
+        if self.passivation is None and (not any(w > 0 for w in weights) or float(f_dir.max()) == 0.0):
+            directions, weights = np.zeros((0, 3)), np.zeros(0)  # no ion term to evaluate
         iterations = reinit_iterations(band, hmin)
         # cells the surface can move between two re-initialisations (normal speed <= f_iso
         # + f_dir sum w): band-edge nodes that far out rejoin the band; the rest is frozen
@@ -178,6 +189,10 @@ class EtchProcess:
         phi = xp.asarray(domain.phi)
         engine = LevelSetEngine(phi, spacing, directions, weights, band * (1 - 1e-9), self.order)
         f_iso, f_dir = engine.rates(f_iso), engine.rates(f_dir)
+        base_iso, base_dir = f_iso, f_dir
+        widths = opening_widths(domain) if self.arde is not None else None
+        if widths is not None:
+            not_resist = xp.asarray(domain.material != 0)  # ARDE slows the films, not the mask
         # the surface's neighbours get their subcell distance, the rest is clipped to the
         # band, then distances spread out from the surface
         phi = distance_from(phi, spacing, band)
@@ -193,6 +208,14 @@ class EtchProcess:
                     phi = engine.reinitialize(phi, iterations, band, keep_near=True, reach=reach)
                 if len(weights):
                     vis = engine.visibility(phi)
+                if widths is not None or self.passivation is not None:
+                    f_iso, f_dir = base_iso, base_dir
+                    if widths is not None:
+                        col = xp.where(not_resist, arde_factor(phi, domain.elevations, widths, self.arde)[None], 1.0)
+                        f_iso, f_dir = engine.rates(f_iso * col), engine.rates(f_dir * col)
+                    if self.passivation is not None:
+                        f_iso = engine.rates(f_iso * passivation_factor(phi, spacing, directions, weights, vis,
+                                                                        self.passivation))
             phi = engine.step(phi, dt, f_iso, f_dir, vis)
         if n_steps:
             phi = engine.reinitialize(phi, iterations, band, keep_near=True, reach=reach)

@@ -155,19 +155,10 @@ class EtchProfile:
         return etched - resist
 
     def _surface(self, phi: np.ndarray) -> np.ndarray:
-        """Elevation of the topmost surface in every column (first void -> solid crossing
-        from the top), nm (ny, nx); the grid bottom where a column is void throughout."""
-        e = self.elevations
-        solid = phi > 0
-        first = np.argmax(solid, axis=0)
-        none = ~solid.any(axis=0)
-        k = np.clip(first, 1, None)
-        above = np.take_along_axis(phi, (k - 1)[None], 0)[0]
-        below = np.take_along_axis(phi, k[None], 0)[0]
-        w = np.where(below != above, -above / np.where(below != above, below - above, 1.0), 0.0)
-        z = e[k - 1] + w * (e[k] - e[k - 1])
-        z = np.where(first == 0, e[0], z)
-        return np.where(none, e[-1], z)
+        """Elevation of the topmost surface in every column, nm (ny, nx)."""
+        from .modulation import surface_elevation
+
+        return surface_elevation(phi, self.elevations)
 
     @property
     def surface(self) -> np.ndarray:

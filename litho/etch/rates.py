@@ -17,7 +17,7 @@ import numpy as np
 from .._validate import integer, nonnegative_number, number_in
 from ..errors import InvalidParameterError
 
-__all__ = ["Rate", "IonFlux", "coburn_winters", "clausing_factor"]
+__all__ = ["Rate", "IonFlux", "AspectRatioDependence", "Passivation", "coburn_winters", "clausing_factor"]
 
 _MAX_DIRECTIONS = 32  # one bit each in the uint32 visibility volume
 
@@ -140,3 +140,58 @@ def coburn_winters(aspect_ratio: float | np.ndarray, sticking: float, geometry: 
     s = number_in("sticking", sticking, 0.0, 1.0)
     k = clausing_factor(aspect_ratio, geometry)
     return k / (k + s - k * s)
+
+
+@dataclass(frozen=True)
+class AspectRatioDependence:
+    """Aspect-ratio-dependent etching (RIE lag) by Coburn-Winters neutral transport.
+
+    Every rate of the films (not the resist) in an opening of the mask is scaled by
+    :func:`coburn_winters` of the opening's current aspect ratio: depth from the mask top
+    to the local surface over the opening's width (the diameter of the largest disc
+    inscribed in the opening at the resist foot). Updated with the visibility.
+
+    Parameters
+    ----------
+    sticking : float
+        Reaction probability S of the etchant at the feature bottom, in [0, 1].
+    geometry : {"trench", "hole"}
+        Which Clausing transmission applies (:func:`clausing_factor`).
+    """
+
+    sticking: float
+    geometry: str = "trench"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sticking", number_in("sticking", self.sticking, 0.0, 1.0))
+        if self.geometry not in ("trench", "hole"):
+            raise InvalidParameterError("geometry", self.geometry, "'trench' or 'hole'")
+
+    def factor(self, aspect_ratio: float | np.ndarray) -> np.ndarray:
+        """R / R0 at these aspect ratios."""
+        return coburn_winters(aspect_ratio, self.sticking, self.geometry)
+
+
+@dataclass(frozen=True)
+class Passivation:
+    """Sidewall passivation: a film that only the ions clear.
+
+    The isotropic rate of a surface is scaled by ``1 - strength (1 - min(1, flux))``,
+    with ``flux`` the ion flux through it relative to an open floor (see the module
+    docstring): floors etch at the full rate, vertical walls under vertical ions at
+    ``1 - strength`` of it, shadowed surfaces likewise. Directional rates are not changed.
+
+    Parameters
+    ----------
+    strength : float
+        Fraction of the lateral (isotropic) rate the passivation stops, in [0, 1].
+    """
+
+    strength: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "strength", number_in("strength", self.strength, 0.0, 1.0))
+
+    def factor(self, flux: np.ndarray) -> np.ndarray:
+        """Isotropic rate factor at these relative ion fluxes (numpy or CuPy arrays)."""
+        return 1.0 - self.strength * (1.0 - np.minimum(flux, 1.0))
