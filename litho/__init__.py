@@ -29,7 +29,7 @@ _EXPORTS = {
     "BackendUnavailableError": "litho.errors",
     "MemoryBudgetError": "litho.errors",
 }
-_SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "multipatterning", "resist",
+_SUBMODULES = ("backend", "config", "errors", "geometry", "optics", "imaging", "multipatterning", "resist", "etch", "flow",
                "metrology", "process_window", "datasets", "cli")
 
 __all__ = sorted(list(_EXPORTS) + list(_SUBMODULES) + ["__version__"])

@@ -1,0 +1,14 @@
+"""Patterning flows: stages chained from a target layout to measured results.
+
+``Flow(imaging=ImagingStage(optics), resist=ResistStage(CAR(...), dose), etch=EtchStage(
+EtchProcess(...), Stack([...]))).run(layout, window=(x0, y0, x1, y1), pixel=2.0)`` gives a
+:class:`FlowResult` with the mask, aerial image, resist profile, etched profile, the printed
+contours and their EPE against the target.
+"""
+
+from .flow import Flow, FlowResult, printed_field
+from .stages import (EtchResult, EtchStage, FlowInput, ImageResult, ImagingStage, MaskResult, MaskStage,
+                     ResistResult, ResistStage, grid_for_window)
+
+__all__ = ["Flow", "FlowResult", "printed_field", "FlowInput", "MaskResult", "ImageResult", "ResistResult",
+           "EtchResult", "MaskStage", "ImagingStage", "ResistStage", "EtchStage", "grid_for_window"]

@@ -1,0 +1,107 @@
+"""Patterning flows: a 193i single exposure through resist and etch, every intermediate kept,
+translation invariance of the whole chain, dose trends, closed-form etch depth, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import litho
+from litho.errors import InvalidParameterError
+from litho.etch import EtchProcess, Layer, Rate, Stack
+from litho.flow import (EtchResult, EtchStage, Flow, ImageResult, ImagingStage, MaskStage, ResistResult,
+                        ResistStage)
+from litho.resist import CAR, PEB, Mack
+
+OPTICS = litho.Optics(wavelength=193.0, na=1.35, immersion=1.44, source=litho.Source.annular(0.6, 0.9))
+RESIST = CAR(thickness=60.0, C=0.05, peb=PEB(time=60.0, acid_diffusivity=3.0, k_amp=0.05),
+             development=Mack(r_max=100.0, r_min=0.1, n=5.0, m_th=0.5), develop_time=30.0, nz=15, absorption=0.5)
+FILM_RATE, ISO_RATE, ETCH_TIME = 1.0, 0.05, 25.0
+ETCH = EtchStage(EtchProcess({"film": Rate(isotropic=ISO_RATE, directional=FILM_RATE),
+                              "resist": Rate(directional=0.3)}, time=ETCH_TIME),
+                 Stack([Layer("film", 40.0)], substrate_thickness=6.0))
+WINDOW = (0.0, 0.0, 512.0, 64.0)
+
+
+def lines(dx: float = 0.0, dy: float = 0.0) -> litho.Layout:
+    """Two 80 nm resist lines at 160 nm pitch across the window (in y)."""
+    return litho.Layout.from_rects([[x + dx, dy, x + 80 + dx, 64 + dy] for x in (96.0, 256.0)])
+
+
+def flow(dose: float = 4.0, etch: bool = True) -> Flow:
+    return Flow(imaging=ImagingStage(OPTICS), resist=ResistStage(RESIST, dose), etch=ETCH if etch else None)
+
+
+def test_single_exposure_flow_keeps_every_stage():
+    result = flow().run(lines(), window=WINDOW, pixel=4.0, backend="numpy")
+    assert isinstance(result.image, ImageResult) and isinstance(result.resist, ResistResult)
+    assert isinstance(result.etch, EtchResult) and result.last is result.etch
+    assert result.etch.previous is result.resist and result.resist.previous is result.image
+    assert result.image.previous is result.mask and result.mask.previous is result.input
+    assert result.image.intensity.shape == (16, 128) and result.input.shape == (16, 128)
+    # chrome lines on a clear field: dark under the lines, bright between them
+    i = np.asarray(result.image.intensity)[8]
+    assert i[34] < 0.2 < 0.8 < i[10]
+    s = result.summary()
+    # the floor between the lines is open from the start: it etches at directional +
+    # isotropic rate for the whole time (1e-4 nm: the level set moves a flat floor exactly)
+    assert s["etch_depth_nm"] == pytest.approx((FILM_RATE + ISO_RATE) * ETCH_TIME, abs=1e-4)
+    # the printed film lines: two, near the target's area (the dose was picked for it;
+    # 15 %: the etch bias of the isotropic component and the resist's sloped walls)
+    assert len(result.contours.polygons) == 2
+    assert s["printed_area_nm2"] == pytest.approx(s["target_area_nm2"], rel=0.15)
+    # the line ends lie on the window's (periodic) edge, so only the side fragments are
+    # measured; their EPE is a few nm
+    assert s["epe_sites"] == 8 and s["epe_max_nm"] < 10.0
+
+
+def test_translation_moves_everything_with_the_pattern():
+    # shift the layout and the window by whole pixels: every stage is periodic and
+    # origin-aware, so the results are the same numbers with shifted coordinates (the
+    # FFTs see identical arrays: 1e-9)
+    a = flow().run(lines(), window=WINDOW, pixel=4.0, backend="numpy")
+    b = flow().run(lines(40.0, -24.0), window=(40.0, -24.0, 552.0, 40.0), pixel=4.0, backend="numpy")
+    np.testing.assert_allclose(b.image.intensity, a.image.intensity, atol=1e-9)
+    sa, sb = a.summary(), b.summary()
+    for key in ("etch_depth_nm", "printed_area_nm2", "epe_max_nm", "epe_rms_nm"):
+        assert sb[key] == pytest.approx(sa[key], abs=1e-6)
+    xa = np.sort(np.concatenate([p[:, 0] for p in a.contours.polygons]))
+    xb = np.sort(np.concatenate([p[:, 0] for p in b.contours.polygons]))
+    np.testing.assert_allclose(xb - 40.0, xa, atol=1e-6)
+
+
+def test_more_dose_thins_the_resist_lines():
+    # positive resist, chrome lines: more dose clears more, so the printed lines shrink and
+    # the mean EPE falls (each step of dose moves every edge inwards)
+    areas, mean_epe = [], []
+    for dose in (3.0, 4.0, 5.0):
+        r = flow(dose, etch=False).run(lines(), window=WINDOW, pixel=4.0, backend="numpy")
+        areas.append(r.summary()["printed_area_nm2"])
+        mean_epe.append(float(np.mean(r.epe.epe[r.epe.ok])))
+    assert areas[0] > areas[1] > areas[2]
+    assert mean_epe[0] > mean_epe[1] > mean_epe[2]
+    # a dose that clears everything prints nothing, and says so instead of failing
+    gone = flow(30.0, etch=False).run(lines(), window=WINDOW, pixel=4.0, backend="numpy")
+    assert gone.epe is None and gone.summary()["printed_area_nm2"] == 0.0
+    assert np.isnan(gone.summary()["epe_max_nm"])
+
+
+def test_bad_input():
+    with pytest.raises(InvalidParameterError) as info:
+        Flow(imaging=ImagingStage(OPTICS), etch=ETCH)
+    assert info.value.name == "etch"
+    with pytest.raises(InvalidParameterError) as info:
+        flow().run(lines(), window=(0, 0, -5, 64), pixel=4.0)
+    assert info.value.name == "window"
+    with pytest.raises(InvalidParameterError) as info:
+        flow().run("lines.gds", window=WINDOW, pixel=4.0)
+    assert info.value.name == "layout"
+    with pytest.raises(InvalidParameterError) as info:
+        ImagingStage("193i")
+    assert info.value.name == "optics"
+    with pytest.raises(InvalidParameterError) as info:
+        MaskStage("opaque")
+    assert info.value.name == "polarity"
+    with pytest.raises(InvalidParameterError) as info:
+        ResistStage(RESIST, dose=-1.0)
+    assert info.value.name == "dose"
