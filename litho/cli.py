@@ -196,6 +196,29 @@ def _info_command(parser: argparse.ArgumentParser) -> Handler:
     return run
 
 
+# --------------------------------------------------------------------------- demo
+
+
+@subcommand("demo", help="run a whole patterning study on bundled data (single exposure with resist and etch, process window, LELE); write its figures")
+def _demo_command(parser: argparse.ArgumentParser) -> Handler:
+    parser.add_argument("-o", "--output", default="litho-demo", metavar="DIR",
+                        help="folder for the figures, GDS contours and summary.json (default: ./litho-demo)")
+    parser.add_argument("-j", "--json", action="store_true", help="print the summary as JSON instead of a table")
+
+    def run(args: argparse.Namespace) -> int:
+        from .demo import format_summary, run_demo
+
+        summary = run_demo(args.output)
+        if args.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            print(format_summary(summary))
+            print(f"files written to {args.output}/: {', '.join(summary['files'])}")
+        return 0
+
+    return run
+
+
 # --------------------------------------------------------------------------- decompose
 
 
