@@ -219,6 +219,63 @@ def _demo_command(parser: argparse.ArgumentParser) -> Handler:
     return run
 
 
+# --------------------------------------------------------------------------- run
+
+
+@subcommand("run", help="run a flow described in TOML on a layout; write contours (GDS), metrics (JSON) and images")
+def _run_command(parser: argparse.ArgumentParser) -> Handler:
+    parser.add_argument("flow", help="flow file (TOML; see examples/*.toml)")
+    parser.add_argument("--layout", required=True, help="target layout (GDSII, OASIS or GLP), nm")
+    parser.add_argument("--layer", type=_layer_pair, help="LAYER/DATATYPE of the target (default: all polygons)")
+    parser.add_argument("--window", type=float, nargs=4, metavar=("X0", "Y0", "X1", "Y1"),
+                        help="simulation window, nm (default: the flow file's [grid] window)")
+    parser.add_argument("--pixel", type=float, help="pixel, nm (default: the flow file's)")
+    parser.add_argument("--backend", choices=["auto", "numpy", "cupy"], help="default: the flow file's")
+    parser.add_argument("-o", "--output", default="litho-run", metavar="DIR", help="output folder (default ./litho-run)")
+    parser.add_argument("-j", "--json", action="store_true", help="print the metrics as JSON")
+
+    def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        import numpy as np
+
+        from ._atomic import atomic_path
+        from .backend import to_numpy
+        from .errors import InvalidParameterError
+        from .flow import load_flow
+        from .geometry.layout import Layout
+
+        config = load_flow(args.flow)
+        layout = Layout.read(args.layout)
+        if args.layer is not None:
+            layout = layout.select(args.layer)
+            if not layout.polygons:
+                raise InvalidParameterError("layer", f"{args.layer[0]}/{args.layer[1]}",
+                                            f"a layer present in {args.layout}")
+        result = config.run(layout, window=args.window, pixel=args.pixel, backend=args.backend)
+        out = Path(args.output)
+        if out.exists() and not out.is_dir():
+            raise InvalidParameterError("output", str(out), "a folder (it is a file)")
+        out.mkdir(parents=True, exist_ok=True)
+        metrics = result.summary() | {"flow": args.flow, "layout": args.layout}
+        result.contours.write(out / "printed.gds")
+        with atomic_path(out / "aerial_image.npy") as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, to_numpy(result.image.intensity))
+        with atomic_path(out / "metrics.json") as tmp:
+            tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+        if args.json:
+            print(json.dumps(metrics, indent=2))
+        else:
+            width = max(map(len, metrics))
+            print("\n".join(f"{k:<{width}}  {v:.4g}" if isinstance(v, float) else f"{k:<{width}}  {v}"
+                            for k, v in metrics.items()))
+            print(f"written to {out}/: printed.gds, aerial_image.npy, metrics.json")
+        return 0
+
+    return run
+
+
 # --------------------------------------------------------------------------- decompose
 
 

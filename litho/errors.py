@@ -14,6 +14,7 @@ __all__ = [
     "LithoError",
     "InvalidParameterError",
     "LayoutError",
+    "ConfigError",
     "BackendUnavailableError",
     "MemoryBudgetError",
     "ConvergenceError",
@@ -45,6 +46,33 @@ class InvalidParameterError(LithoError, ValueError):
 
     def __reduce__(self):  # keep picklable (multiprocessing, Dask)
         return (type(self), (self.name, self.value, self.allowed))
+
+
+class ConfigError(LithoError, ValueError):
+    """A configuration file is missing, is not valid TOML, or has a bad key or value.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    key : str
+        Dotted key of the offending entry ("resist.peb.time"), "" for the whole file.
+    line : int or None
+        1-based line of the key in the file, when it can be found.
+    problem : str
+        What is wrong and what is allowed.
+    """
+
+    def __init__(self, path: str, key: str, line: int | None, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.line = line
+        self.problem = problem
+        where = f"{path}" + (f", line {line}" if line else "") + (f", key '{key}'" if key else "")
+        super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.key, self.line, self.problem))
 
 
 class LayoutError(LithoError):

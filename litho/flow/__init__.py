@@ -6,9 +6,10 @@ EtchProcess(...), Stack([...]))).run(layout, window=(x0, y0, x1, y1), pixel=2.0)
 contours and their EPE against the target.
 """
 
+from .config import FlowConfig, load_flow
 from .flow import Flow, FlowResult, printed_field
 from .stages import (EtchResult, EtchStage, FlowInput, ImageResult, ImagingStage, MaskResult, MaskStage,
                      ResistResult, ResistStage, grid_for_window)
 
-__all__ = ["Flow", "FlowResult", "printed_field", "FlowInput", "MaskResult", "ImageResult", "ResistResult",
+__all__ = ["Flow", "FlowResult", "FlowConfig", "load_flow", "printed_field", "FlowInput", "MaskResult", "ImageResult", "ResistResult",
            "EtchResult", "MaskStage", "ImagingStage", "ResistStage", "EtchStage", "grid_for_window"]

@@ -134,6 +134,14 @@ class Flow:
         object.__setattr__(self, "threshold", number_in("threshold", self.threshold, 0.0, 1e3, low_open=True))
         object.__setattr__(self, "fragment", positive_number("fragment", self.fragment, "nm"))
 
+    @classmethod
+    def from_toml(cls, path: Any) -> Flow:
+        """The flow described in a TOML file (its ``[grid]`` is read by
+        :func:`litho.flow.load_flow`, which returns it with the flow)."""
+        from .config import load_flow
+
+        return load_flow(path).flow
+
     def run(self, layout: Layout, *, window: Any, pixel: float, backend: str = "auto") -> FlowResult:
         """Run every stage on ``layout`` inside ``window = (x0, y0, x1, y1)`` nm.
 
