@@ -105,3 +105,34 @@ def test_bad_input():
     with pytest.raises(InvalidParameterError) as info:
         ResistStage(RESIST, dose=-1.0)
     assert info.value.name == "dose"
+
+
+def test_lele_overlay_moves_only_the_second_masks_edges():
+    # four 60 nm lines at 120 nm pitch (60 nm spaces < the 90 nm colouring distance): LELE
+    # alternates them over two masks, each exposed alone at 240 nm pitch and combined as the
+    # union of the prints. An overlay error of 8 nm (two pixels) in x on the second exposure
+    # shifts its image exactly (periodic, whole pixels), so the EPE of its lines' long edges
+    # changes by +-8 nm (outward normal . overlay) and nothing else changes (1e-4 nm: the
+    # EPE search fits its spline on a window about each site and refines the crossing to
+    # ~1e-5 nm, which is not exactly shift-equivariant; observed 4e-5 nm)
+    from litho.flow import MultipleExposureFlow
+
+    target = litho.Layout.from_rects([[x, 160, x + 60, 480] for x in np.arange(240.0, 720.0, 120.0)])
+    image_flow = Flow(imaging=ImagingStage(OPTICS), threshold=0.3)
+    kw = dict(window=(0.0, 0.0, 960.0, 640.0), pixel=4.0, backend="numpy")
+    base = MultipleExposureFlow(image_flow, 90.0).run(target, **kw)
+    moved = MultipleExposureFlow(image_flow, 90.0, overlay=[(0.0, 0.0), (8.0, 0.0)]).run(target, **kw)
+    split = base.decomposition
+    assert base.summary()["conflicts"] == 0 and split.n_masks == 2
+    colors = np.asarray(split.colors)[np.asarray(split.graph.pattern)]  # mask of each target polygon
+    assert sorted(colors.tolist()) == [0, 0, 1, 1] and colors[0] != colors[1]  # neighbours alternate
+    frags = base.epe.fragments
+    runs = (frags.kind == 0) & base.epe.ok & moved.epe.ok
+    on_second = colors[frags.polygon] == 1
+    expected = np.where(on_second, 8.0 * frags.normals[:, 0], 0.0)
+    np.testing.assert_allclose((moved.epe.epe - base.epe.epe)[runs], expected[runs], atol=1e-4)
+    assert np.any(runs & on_second & (frags.normals[:, 0] != 0))
+    assert len(base.exposures) == 2 and base.exposures[1].input.layout.area() == pytest.approx(2 * 60 * 320)
+    with pytest.raises(InvalidParameterError) as info:
+        MultipleExposureFlow(image_flow, 90.0, overlay=[(0.0, 0.0)])
+    assert info.value.name == "overlay"
