@@ -224,53 +224,222 @@ def _demo_command(parser: argparse.ArgumentParser) -> Handler:
 
 @subcommand("run", help="run a flow described in TOML on a layout; write contours (GDS), metrics (JSON) and images")
 def _run_command(parser: argparse.ArgumentParser) -> Handler:
-    parser.add_argument("flow", help="flow file (TOML; see examples/*.toml)")
-    parser.add_argument("--layout", required=True, help="target layout (GDSII, OASIS or GLP), nm")
-    parser.add_argument("--layer", type=_layer_pair, help="LAYER/DATATYPE of the target (default: all polygons)")
-    parser.add_argument("--window", type=float, nargs=4, metavar=("X0", "Y0", "X1", "Y1"),
-                        help="simulation window, nm (default: the flow file's [grid] window)")
-    parser.add_argument("--pixel", type=float, help="pixel, nm (default: the flow file's)")
-    parser.add_argument("--backend", choices=["auto", "numpy", "cupy"], help="default: the flow file's")
+    _flow_arguments(parser)
     parser.add_argument("-o", "--output", default="litho-run", metavar="DIR", help="output folder (default ./litho-run)")
     parser.add_argument("-j", "--json", action="store_true", help="print the metrics as JSON")
 
     def run(args: argparse.Namespace) -> int:
-        from pathlib import Path
-
-        import numpy as np
-
-        from ._atomic import atomic_path
         from .backend import to_numpy
-        from .errors import InvalidParameterError
-        from .flow import load_flow
-        from .geometry.layout import Layout
 
-        config = load_flow(args.flow)
-        layout = Layout.read(args.layout)
-        if args.layer is not None:
-            layout = layout.select(args.layer)
-            if not layout.polygons:
-                raise InvalidParameterError("layer", f"{args.layer[0]}/{args.layer[1]}",
-                                            f"a layer present in {args.layout}")
-        result = config.run(layout, window=args.window, pixel=args.pixel, backend=args.backend)
-        out = Path(args.output)
-        if out.exists() and not out.is_dir():
-            raise InvalidParameterError("output", str(out), "a folder (it is a file)")
-        out.mkdir(parents=True, exist_ok=True)
+        config, layout, window, pixel, backend = _flow_inputs(args)
+        result = config.flow.run(layout, window=window, pixel=pixel, backend=backend)
+        out = _output_folder(args.output)
         metrics = result.summary() | {"flow": args.flow, "layout": args.layout}
         result.contours.write(out / "printed.gds")
-        with atomic_path(out / "aerial_image.npy") as tmp:
-            with open(tmp, "wb") as fh:
-                np.save(fh, to_numpy(result.image.intensity))
-        with atomic_path(out / "metrics.json") as tmp:
-            tmp.write_text(json.dumps(metrics, indent=2) + "\n")
+        _write_npy(out / "aerial_image.npy", to_numpy(result.image.intensity))
+        _write_json(out / "metrics.json", metrics)
         if args.json:
-            print(json.dumps(metrics, indent=2))
+            print(json.dumps(_json_safe(metrics), indent=2))
         else:
             width = max(map(len, metrics))
             print("\n".join(f"{k:<{width}}  {v:.4g}" if isinstance(v, float) else f"{k:<{width}}  {v}"
                             for k, v in metrics.items()))
             print(f"written to {out}/: printed.gds, aerial_image.npy, metrics.json")
+        return 0
+
+    return run
+
+
+# --------------------------------------------------------------------------- image, fem
+
+
+def _flow_inputs(args: argparse.Namespace) -> tuple[Any, Any, tuple[float, ...], float, str]:
+    """(config, layout, window, pixel, backend) from a command's flow/layout options."""
+    from .errors import InvalidParameterError
+    from .flow import load_flow
+    from .geometry.layout import Layout
+
+    config = load_flow(args.flow)
+    layout = Layout.read(args.layout)
+    if args.layer is not None:
+        layout = layout.select(args.layer)
+        if not layout.polygons:
+            raise InvalidParameterError("layer", f"{args.layer[0]}/{args.layer[1]}", f"a layer present in {args.layout}")
+    window = tuple(args.window) if args.window is not None else config.window
+    pixel = args.pixel if args.pixel is not None else config.pixel
+    backend = args.backend if args.backend is not None else config.backend
+    return config, layout, window, pixel, backend
+
+
+def _flow_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("flow", help="flow file (TOML; its [grid], [mask] and [optics] are used)")
+    parser.add_argument("--layout", required=True, help="layout (GDSII, OASIS or GLP), nm")
+    parser.add_argument("--layer", type=_layer_pair, help="LAYER/DATATYPE (default: all polygons)")
+    parser.add_argument("--window", type=float, nargs=4, metavar=("X0", "Y0", "X1", "Y1"),
+                        help="simulation window, nm (default: the flow file's)")
+    parser.add_argument("--pixel", type=float, help="pixel, nm (default: the flow file's)")
+    parser.add_argument("--backend", choices=["auto", "numpy", "cupy"], help="default: the flow file's")
+
+
+def _output_folder(path: str) -> Any:
+    from pathlib import Path
+
+    from .errors import InvalidParameterError
+
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InvalidParameterError("output", str(out), "a folder (it is a file)")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _json_safe(data: Any) -> Any:
+    """data with NaN/inf floats as null (strict JSON has no NaN)."""
+    import math
+
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _json_safe(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_json_safe(v) for v in data]
+    return data
+
+
+def _write_npy(path: Any, array: Any) -> None:
+    import numpy as np
+
+    from ._atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, array)
+
+
+def _write_json(path: Any, data: Any) -> None:
+    from ._atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(_json_safe(data), indent=2, allow_nan=False) + "\n")
+
+
+@subcommand("image", help="aerial image of a layout with a flow file's optics and mask; .npy (and PNG)")
+def _image_command(parser: argparse.ArgumentParser) -> Handler:
+    _flow_arguments(parser)
+    parser.add_argument("-o", "--output", default="litho-image", metavar="DIR", help="output folder")
+    parser.add_argument("-j", "--json", action="store_true", help="print the image statistics as JSON")
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib.util
+        import time
+
+        from ._atomic import atomic_path
+        from .backend import resolve_backend, to_numpy
+        from .flow.stages import FlowInput, grid_for_window
+
+        config, layout, window, pixel, backend = _flow_inputs(args)
+        shape, origin = grid_for_window(window, pixel)
+        start = time.perf_counter()
+        mask = config.flow.mask.run(FlowInput(layout, pixel, shape, origin, resolve_backend(backend)))
+        image = to_numpy(config.flow.imaging.run(mask).intensity)
+        seconds = time.perf_counter() - start
+        out = _output_folder(args.output)
+        _write_npy(out / "aerial_image.npy", image)
+        stats = {"shape": list(image.shape), "pixel_nm": pixel, "origin_nm": list(origin), "min": float(image.min()),
+                 "max": float(image.max()), "mean": float(image.mean()), "backend": resolve_backend(backend),
+                 "seconds": round(seconds, 3)}
+        _write_json(out / "image.json", stats)
+        if importlib.util.find_spec("matplotlib") is not None:
+            from .metrology.plots import plot_image
+
+            fig = plot_image(image, pixel, origin, target=layout, title=f"aerial image ({args.flow})",
+                             label="relative intensity")
+            with atomic_path(out / "aerial_image.png") as tmp:
+                fig.savefig(tmp, dpi=150)
+        print(json.dumps(_json_safe(stats), indent=2) if args.json else
+              f"aerial image {image.shape[1]} x {image.shape[0]} at {pixel:g} nm: min {stats['min']:.4f}, "
+              f"max {stats['max']:.4f}, mean {stats['mean']:.4f} ({stats['backend']}, {seconds:.2f} s) -> {out}/")
+        return 0
+
+    return run
+
+
+@subcommand("fem", help="focus-exposure matrix of the aerial image at gauges; CD table, ED window, DOF/EL")
+def _fem_command(parser: argparse.ArgumentParser) -> Handler:
+    _flow_arguments(parser)
+    parser.add_argument("--gauge", type=float, nargs=4, action="append", required=True,
+                        metavar=("X0", "Y0", "X1", "Y1"), help="a CD gauge across a feature, nm (repeatable)")
+    parser.add_argument("--feature", choices=["line", "space"], default="line",
+                        help="dark lines (below the threshold) or bright spaces (default line)")
+    parser.add_argument("--focus", type=float, nargs=3, default=[-100.0, 100.0, 9], metavar=("FIRST", "LAST", "N"),
+                        help="focus values, nm (default -100 100 9)")
+    parser.add_argument("--dose", type=float, nargs=3, default=[0.8, 1.25, 9], metavar=("FIRST", "LAST", "N"),
+                        help="relative doses, geometric (default 0.8 1.25 9)")
+    parser.add_argument("--threshold", type=float, default=0.3, help="print threshold at dose 1 (default 0.3)")
+    parser.add_argument("--target", type=float, required=True, help="target CD, nm")
+    parser.add_argument("--tolerance", type=float, help="CD tolerance, nm (default 10 %% of the target)")
+    parser.add_argument("--el", type=float, default=5.0, help="exposure latitude for the DOF, %% (default 5)")
+    parser.add_argument("-o", "--output", default="litho-fem", metavar="DIR", help="output folder")
+    parser.add_argument("-j", "--json", action="store_true", help="print the results as JSON")
+
+    def run(args: argparse.Namespace) -> int:
+        import dataclasses
+        import importlib.util
+
+        import numpy as np
+
+        from ._atomic import atomic_path
+        from .backend import resolve_backend, to_numpy
+        from .errors import InvalidParameterError
+        from .flow.stages import FlowInput, grid_for_window
+        from .metrology import Gauge
+        from .process_window import ed_window, fem
+
+        config, layout, window, pixel, backend = _flow_inputs(args)
+        for name, (first, last, n) in (("focus", args.focus), ("dose", args.dose)):
+            if n < 2 or n != int(n):
+                raise InvalidParameterError(name, n, "a whole number of values >= 2")
+        focus = np.linspace(args.focus[0], args.focus[1], int(args.focus[2]))
+        if args.dose[0] <= 0 or args.dose[1] <= args.dose[0]:
+            raise InvalidParameterError("dose", args.dose[:2], "0 < FIRST < LAST")
+        dose = np.geomspace(args.dose[0], args.dose[1], int(args.dose[2]))
+        region = "below" if args.feature == "line" else "above"
+        gauges = [Gauge((g[0], g[1]), (g[2], g[3]), name=f"g{k}", region=region) for k, g in enumerate(args.gauge)]
+        shape, origin = grid_for_window(window, pixel)
+        be = resolve_backend(backend)
+        mask = config.flow.mask.run(FlowInput(layout, pixel, shape, origin, be))
+        optics = config.flow.imaging.optics
+
+        def simulate(f: float) -> Any:
+            stage = dataclasses.replace(config.flow.imaging, optics=dataclasses.replace(optics, defocus=float(f)))
+            return to_numpy(stage.run(mask).intensity)
+
+        matrix = fem(simulate, focus, dose, gauges, threshold=args.threshold, pixel=pixel, origin=origin)
+        tolerance = 0.1 * args.target if args.tolerance is None else args.tolerance
+        ed = ed_window(matrix, args.target, tolerance)
+        out = _output_folder(args.output)
+        with atomic_path(out / "fem.csv") as tmp:
+            lines = ["focus_nm,dose," + ",".join(f"cd_{g.name}_nm" for g in gauges)]
+            for i, f in enumerate(focus):
+                for j, d in enumerate(dose):
+                    lines.append(f"{f:g},{d:.6g}," + ",".join(f"{matrix.cd[i, j, k]:.6g}" for k in range(len(gauges))))
+            tmp.write_text("\n".join(lines) + "\n")
+        report = {"gauges": len(gauges), "focus_nm": focus.tolist(), "dose": dose.tolist(),
+                  "target_nm": args.target, "tolerance_nm": tolerance, "dof_nm": float(ed.dof(args.el)),
+                  "el_pct": args.el, "best_focus_nm": float(ed.best_focus), "best_dose": float(ed.best_dose),
+                  "backend": be}
+        _write_json(out / "fem.json", report)
+        if importlib.util.find_spec("matplotlib") is not None:
+            from .process_window import plot_bossung, plot_ed_window
+
+            for name, fig in (("bossung.png", plot_bossung(matrix, 0, target=args.target, tolerance=tolerance,
+                                                           dose_unit="x nominal")),
+                              ("ed_window.png", plot_ed_window(ed, el=args.el, dose_unit="x nominal"))):
+                with atomic_path(out / name) as tmp:
+                    fig.savefig(tmp, dpi=150)
+        print(json.dumps(_json_safe(report), indent=2) if args.json else
+              f"DOF {report['dof_nm']:.0f} nm at {args.el:g} % EL; best focus {report['best_focus_nm']:.1f} nm, "
+              f"best dose {report['best_dose']:.3f} x ({len(focus)} x {len(dose)} matrix, {len(gauges)} gauges) -> {out}/")
         return 0
 
     return run

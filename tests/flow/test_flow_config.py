@@ -106,3 +106,29 @@ def test_litho_run_end_to_end_and_its_errors(tmp_path):
     assert layer.returncode == 1 and "7/0" in layer.stderr and "Traceback" not in layer.stderr
     usage = _cli("run", str(EXAMPLE))
     assert usage.returncode == 2 and "--layout" in usage.stderr
+
+
+def test_litho_image_and_fem_commands(tmp_path):
+    gds = tmp_path / "lines.gds"
+    LINES.write(gds)
+    grid = ["--window", "0", "0", "480", "400", "--pixel", "8", "--backend", "numpy"]
+    image = _cli("image", str(EXAMPLE), "--layout", str(gds), *grid, "-o", str(tmp_path / "img"), "-j")
+    assert image.returncode == 0, image.stderr
+    stats = json.loads(image.stdout)
+    arr = np.load(tmp_path / "img" / "aerial_image.npy")
+    assert arr.shape == (50, 60) and stats["shape"] == [50, 60] and stats["max"] == pytest.approx(float(arr.max()))
+    # chrome lines: dark under a line's centre (x = 160), bright far from both (x = 440)
+    assert arr[25, 20] < 0.3 < 0.8 < arr[25, 55]
+    fem = _cli("fem", str(EXAMPLE), "--layout", str(gds), *grid, "--gauge", "100", "200", "220", "200",
+               "--target", "55", "--focus", "-80", "80", "5", "--dose", "0.8", "1.25", "5",
+               "-o", str(tmp_path / "fem"), "-j")
+    assert fem.returncode == 0, fem.stderr
+    report = json.loads(fem.stdout)
+    rows = (tmp_path / "fem" / "fem.csv").read_text().splitlines()
+    assert rows[0] == "focus_nm,dose,cd_g0_nm" and len(rows) == 1 + 25
+    # aberration-free and symmetric in focus: the window is centred on focus 0 (to the
+    # fine grid's step, 160 nm / 400)
+    assert abs(report["best_focus_nm"]) <= 0.5 and report["dof_nm"] > 0
+    bad = _cli("fem", str(EXAMPLE), "--layout", str(gds), *grid, "--gauge", "100", "200", "220", "200",
+               "--target", "80", "--focus", "-80", "80", "1", "-o", str(tmp_path / "fem"))
+    assert bad.returncode == 1 and "focus" in bad.stderr and "Traceback" not in bad.stderr
