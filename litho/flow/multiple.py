@@ -19,7 +19,7 @@ from ..errors import InvalidParameterError
 from ..geometry.layout import Layout
 from .flow import Flow, FlowResult, printed_field
 
-__all__ = ["MultipleExposureFlow", "MultipleExposureResult"]
+__all__ = ["MultipleExposureFlow", "MultipleExposureResult", "SADPFlow", "SADPResult"]
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,120 @@ class MultipleExposureFlow:
         crosses = float(combined.min()) < 0.0 < float(combined.max())
         errors = epe(combined, 0.0, pixel, layout, origin, region="above", length=self.fragment) if crosses else None
         return MultipleExposureResult(split, tuple(results), combined, outline, errors, self.overlay, layout)
+
+
+@dataclass(frozen=True)
+class SADPResult:
+    """Everything an SADP flow computed.
+
+    Attributes
+    ----------
+    decomposition : litho.multipatterning.SADPResult
+        The mandrel and trim masks (and the drawn-mask process check).
+    mandrel, trim : FlowResult
+        The two exposures (each on its mask shifted by its overlay).
+    spacer : Layout
+        The spacer grown on the printed mandrels.
+    printed : Layout
+        The final metal ``(M ∪ T) ∖ S`` from the printed mandrels M and trims T, nm.
+    epe : EPEResult or None
+        EPE of ``printed`` against the target (from its exact-area raster at level 1/2).
+    xor_area : float
+        Area of the symmetric difference of ``printed`` and the target, nm².
+    """
+
+    decomposition: Any
+    mandrel: FlowResult
+    trim: FlowResult | None
+    spacer: Layout = field(repr=False)
+    printed: Layout = field(repr=False)
+    epe: Any = field(repr=False)
+    xor_area: float
+    target: Layout = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        ok = self.epe.ok if self.epe is not None else np.zeros(0, dtype=bool)
+        values = np.asarray(self.epe.epe)[ok] if self.epe is not None else np.zeros(0)
+        return {
+            "mandrels": int(np.count_nonzero(self.decomposition.is_mandrel)),
+            "non_mandrels": int(len(self.decomposition.is_mandrel) - np.count_nonzero(self.decomposition.is_mandrel)),
+            "legal": bool(self.decomposition.legal),
+            "epe_max_nm": float(np.max(np.abs(values))) if values.size else float("nan"),
+            "epe_rms_nm": float(np.sqrt(np.mean(values**2))) if values.size else float("nan"),
+            "epe_sites": int(values.size),
+            "xor_area_nm2": float(self.xor_area),
+            "printed_area_nm2": float(self.printed.area()),
+            "target_area_nm2": float(self.target.area()),
+        }
+
+
+@dataclass(frozen=True)
+class SADPFlow:
+    """Self-aligned double patterning (spacer-is-dielectric) with printed masks.
+
+    The target is split into mandrel and trim masks (:func:`litho.decompose_sadp`); the
+    mandrel exposure prints the mandrels, a conformal spacer of ``spacer_width`` grows on
+    the *printed* mandrels, the mandrels are pulled, and the trim exposure opens the
+    non-mandrel wires; the metal is ``(M ∪ T) ∖ S`` (see :mod:`litho.multipatterning.sadp`).
+    Wire edges that face a mandrel across a spacer are self-aligned: they follow the
+    mandrel print, not the trim mask or its overlay.
+
+    Parameters
+    ----------
+    mandrel, trim : Flow
+        The two exposures; their printed contours are taken as the mask features.
+    spacer_width : float
+        nm.
+    overlay : ((dx, dy), (dx, dy)), optional
+        Placement errors of the mandrel and the trim exposures, nm.
+    rules : mapping, optional
+        Further keyword arguments of :func:`litho.decompose_sadp` (mask rules, trim bias).
+    fragment : float
+        Fragment length for the EPE, nm.
+    """
+
+    mandrel: Flow
+    trim: Flow
+    spacer_width: float
+    overlay: Sequence[tuple[float, float]] | None = None
+    rules: Any = None
+    fragment: float = 40.0
+
+    def __post_init__(self) -> None:
+        for name in ("mandrel", "trim"):
+            if not isinstance(getattr(self, name), Flow):
+                raise InvalidParameterError(name, getattr(self, name), "a litho.flow.Flow")
+        object.__setattr__(self, "spacer_width", positive_number("spacer_width", self.spacer_width, "nm"))
+        overlay = ((0.0, 0.0), (0.0, 0.0)) if self.overlay is None else tuple(self.overlay)
+        try:
+            overlay = tuple((float(dx), float(dy)) for dx, dy in overlay)
+        except (TypeError, ValueError):
+            raise InvalidParameterError("overlay", self.overlay, "((dx, dy), (dx, dy)) nm: mandrel, trim") from None
+        if len(overlay) != 2 or not all(np.isfinite(overlay).ravel()):
+            raise InvalidParameterError("overlay", self.overlay, "((dx, dy), (dx, dy)) nm: mandrel, trim")
+        object.__setattr__(self, "overlay", overlay)
+        object.__setattr__(self, "rules", dict(self.rules or {}))
+        object.__setattr__(self, "fragment", positive_number("fragment", self.fragment, "nm"))
+
+    def run(self, layout: Layout, *, window: Any, pixel: float, backend: str = "auto") -> SADPResult:
+        """Decompose ``layout``, print both masks on the window, run the spacer process."""
+        from ..geometry.raster import rasterize
+        from ..metrology import epe
+        from ..multipatterning import decompose_sadp, sadp_process
+        from ..multipatterning._sadp_process import xor_area
+
+        if not isinstance(layout, Layout):
+            raise InvalidParameterError("layout", type(layout).__name__, "a litho.Layout")
+        split = decompose_sadp(layout, self.spacer_width, **self.rules)
+        (mx, my), (tx, ty) = self.overlay
+        mandrel = self.mandrel.run(split.mandrel.translate(mx, my), window=window, pixel=pixel, backend=backend)
+        trim = (self.trim.run(split.trim.translate(tx, ty), window=window, pixel=pixel, backend=backend)
+                if split.trim.polygons else None)
+        spacer, printed = sadp_process(mandrel.contours, trim.contours if trim is not None else Layout(),
+                                       self.spacer_width)
+        start = mandrel.input
+        cover = np.asarray(rasterize(printed, pixel, start.shape, start.origin, backend="numpy"), dtype=np.float64)
+        crosses = float(cover.min()) < 0.5 < float(cover.max())
+        errors = epe(cover, 0.5, pixel, layout, start.origin, region="above", length=self.fragment) if crosses else None
+        return SADPResult(split, mandrel, trim, spacer, printed, errors,
+                          xor_area(printed.polygons, layout.polygons), layout)

@@ -148,3 +148,34 @@ def test_flow_on_the_gpu_matches_the_cpu():
     assert np.array_equal(cpu.epe.ok, gpu.epe.ok)
     np.testing.assert_allclose(gpu.epe.epe[gpu.epe.ok], cpu.epe.epe[cpu.epe.ok], atol=0.1)
     assert gpu.contours.area() == pytest.approx(cpu.contours.area(), rel=1e-3)
+
+
+def test_sadp_spacer_defined_edges_follow_the_mandrel_not_the_trim():
+    # 60 nm lines at 120 nm pitch, spacer 60 nm (= the space): SID SADP alternates mandrel
+    # and non-mandrel wires; the trim opens the non-mandrel ones, extending s/2 into the
+    # spacers. The long edges of the inner non-mandrel wire face mandrels across a spacer:
+    # self-aligned. A 4 nm trim overlay leaves them where they were (the spacer is grown on
+    # the unchanged mandrel print; 1e-6 nm), a 4 nm mandrel overlay (one pixel: its print
+    # moves exactly) moves them by 4 nm along their normals (1e-4 nm, the EPE search's
+    # refinement, as for LELE)
+    from litho.flow import SADPFlow
+
+    target = litho.Layout.from_rects([[x, 160, x + 60, 480] for x in np.arange(240.0, 720.0, 120.0)])
+    exposure = Flow(imaging=ImagingStage(OPTICS), threshold=0.35)
+    kw = dict(window=(0.0, 0.0, 960.0, 640.0), pixel=4.0, backend="numpy")
+    base = SADPFlow(exposure, exposure, 60.0).run(target, **kw)
+    trim_moved = SADPFlow(exposure, exposure, 60.0, overlay=[(0.0, 0.0), (4.0, 0.0)]).run(target, **kw)
+    mandrel_moved = SADPFlow(exposure, exposure, 60.0, overlay=[(4.0, 0.0), (0.0, 0.0)]).run(target, **kw)
+    split = base.decomposition
+    assert split.legal and list(split.is_mandrel) == [True, False, True, False]
+    frags = base.epe.fragments
+    inner = (frags.polygon == 1) & (frags.kind == 0) & (frags.normals[:, 0] != 0)  # long edges of wire 1
+    measured = inner & base.epe.ok & trim_moved.epe.ok & mandrel_moved.epe.ok
+    assert measured.sum() >= 8
+    np.testing.assert_allclose(trim_moved.epe.epe[measured], base.epe.epe[measured], atol=1e-6)
+    np.testing.assert_allclose(mandrel_moved.epe.epe[measured] - base.epe.epe[measured],
+                               4.0 * frags.normals[measured, 0], atol=1e-4)
+    # the trim-defined edge (the last wire's outer side, facing no mandrel) does follow
+    # the trim: the printed area changes
+    assert base.summary()["legal"] and base.summary()["non_mandrels"] == 2
+    assert trim_moved.printed.area() != pytest.approx(base.printed.area(), abs=1.0)
