@@ -389,6 +389,7 @@ def _fem_command(parser: argparse.ArgumentParser) -> Handler:
         import numpy as np
 
         from ._atomic import atomic_path
+        from ._progress import progress
         from .backend import resolve_backend, to_numpy
         from .errors import InvalidParameterError
         from .flow.stages import FlowInput, grid_for_window
@@ -410,7 +411,10 @@ def _fem_command(parser: argparse.ArgumentParser) -> Handler:
         mask = config.flow.mask.run(FlowInput(layout, pixel, shape, origin, be))
         optics = config.flow.imaging.optics
 
+        bar = iter(progress(range(len(focus)), "focus", total=len(focus)))
+
         def simulate(f: float) -> Any:
+            next(bar, None)
             stage = dataclasses.replace(config.flow.imaging, optics=dataclasses.replace(optics, defocus=float(f)))
             return to_numpy(stage.run(mask).intensity)
 

@@ -174,7 +174,7 @@ def _lele(out: Path) -> dict[str, Any]:
 def run_demo(out: str | Path = "litho-demo") -> dict[str, Any]:
     """Run the demo, write its files into ``out`` and return the summary (see the module)."""
     from ._atomic import atomic_path
-
+    from ._progress import progress
     from .errors import InvalidParameterError
 
     out = Path(out)
@@ -183,13 +183,17 @@ def run_demo(out: str | Path = "litho-demo") -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     summary: dict[str, Any] = {}
-    t = time.perf_counter()
-    single, gauge = _single_exposure(out)
-    summary["single_exposure"] = single | {"seconds": round(time.perf_counter() - t, 2)}
-    t = time.perf_counter()
-    summary["process_window"] = _process_window(out, gauge) | {"seconds": round(time.perf_counter() - t, 2)}
-    t = time.perf_counter()
-    summary["lele"] = _lele(out) | {"seconds": round(time.perf_counter() - t, 2)}
+    gauge = None
+    parts = ("single_exposure", "process_window", "lele")
+    for part in progress(parts, "litho demo", total=len(parts)):
+        t = time.perf_counter()
+        if part == "single_exposure":
+            result, gauge = _single_exposure(out)
+        elif part == "process_window":
+            result = _process_window(out, gauge)
+        else:
+            result = _lele(out)
+        summary[part] = result | {"seconds": round(time.perf_counter() - t, 2)}
     summary["seconds"] = round(time.perf_counter() - start, 2)
     summary["files"] = sorted({p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
                               | {"summary.json"})
