@@ -180,10 +180,9 @@ class ResistStage:
         object.__setattr__(self, "dose", positive_number("dose", self.dose, "mJ/cm²"))
 
     def run(self, image: ImageResult) -> ResistResult:
-        from ..backend import to_numpy
-
-        intensity = to_numpy(image.intensity)
-        profile = self.process.develop(intensity, image.input.pixel, self.dose,
+        # the image stays where it is: on the GPU the bake is spectral in CuPy and the
+        # developer front the parallel plane-sweep solver
+        profile = self.process.develop(image.intensity, image.input.pixel, self.dose,
                                        t_max=2.0 * max(self.process.develop_time, 1.0))
         return ResistResult(image, _at_origin(profile, image.input.origin))
 
