@@ -119,19 +119,29 @@ def _process_window(out: Path, gauge: Any) -> dict[str, Any]:
     def simulate(focus: float) -> Any:
         return aerial_image(mask, _optics(focus), PIXEL, backend="numpy")
 
+    # dose to size: the threshold at which the centre line prints 80 nm in focus at the
+    # nominal dose (the CD of a dark line grows with the threshold)
+    from scipy.optimize import brentq
+
+    from .metrology import cd
+
+    best = simulate(0.0)
+    threshold = brentq(lambda t: cd(best, t, PIXEL, gauge).cd[0] - LINE, 0.2, 0.4, xtol=1e-6)
     focus = np.linspace(-90.0, 90.0, 7)
-    dose = np.geomspace(0.8, 1.25, 9)
-    matrix = fem(simulate, focus, dose, [gauge], threshold=0.3, pixel=PIXEL)
+    dose = np.geomspace(0.8, 1.25, 9)  # 1.0 is the middle sample
+    matrix = fem(simulate, focus, dose, [gauge], threshold=threshold, pixel=PIXEL)
     window = ed_window(matrix, LINE, 0.1 * LINE)
     if _FIGURES:
         _save(plot_bossung(matrix, 0, target=LINE, tolerance=0.1 * LINE, dose_unit="x nominal",
-                           title="Bossung curves, centre line (aerial image, threshold 0.3)"), out / "bossung.png")
+                           title=f"Bossung curves, centre line (aerial image, dose to size: threshold "
+                                 f"{threshold:.3f})"), out / "bossung.png")
         _save(plot_ed_window(window, el=5.0, dose_unit="x nominal", title="exposure-defocus window, 80 nm +- 10 %"),
               out / "ed_window.png")
     fit = bossung(matrix, 0)
     return {"dof_at_5pct_el_nm": float(window.dof(5.0)), "el_at_100nm_dof_pct": float(window.el(100.0)),
             "best_focus_nm": float(window.best_focus), "best_dose_rel": float(window.best_dose),
-            "bossung_best_focus_nm": float(np.nanmedian(fit.best_focus))}
+            "bossung_best_focus_nm": float(np.nanmedian(fit.best_focus)), "threshold": float(threshold),
+            "cd_at_nominal_nm": float(matrix.cd[3, 4, 0])}
 
 
 def _lele(out: Path) -> dict[str, Any]:

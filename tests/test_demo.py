@@ -41,6 +41,9 @@ def test_demo_writes_its_files_and_a_sound_summary(tmp_path):
     # aberration-free and symmetric: best focus 0 (to the fine grid's step, 180 nm / 400)
     assert abs(window["best_focus_nm"]) <= 0.5
     assert window["dof_at_5pct_el_nm"] > 100.0
+    # dose to size: in focus at the nominal dose the centre line prints its 80 nm (the
+    # threshold is solved to 1e-6; the FEM re-measures the same image: 0.01 nm)
+    assert window["cd_at_nominal_nm"] == pytest.approx(80.0, abs=0.01)
     lele = summary["lele"]
     # ICCAD-2013 clip 3 at 90 nm: the integer program proves 6 LELE conflicts minimal; a
     # third mask leaves one
