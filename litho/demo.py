@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -147,6 +146,7 @@ def _process_window(out: Path, gauge: Any) -> dict[str, Any]:
 def _lele(out: Path) -> dict[str, Any]:
     import litho
 
+    from .flow import epe_summary
     from .flow.plots import plot_decomposition
     from .imaging import aerial_image
     from .metrology import contours, epe
@@ -174,11 +174,10 @@ def _lele(out: Path) -> dict[str, Any]:
         fig = plot_image(printed, PIXEL, target=layout, contours=outline, epe=errors,
                          title="LELE: union of the two exposures' prints over the target", label="max of the two images")
         _save(fig, out / "lele_print.png")
-    values = errors.epe[errors.ok]
+    stats = epe_summary(errors)
     return {"lele_conflicts": int(split.conflict_count), "lele_stitches": int(len(split.stitches)),
             "lele_optimal": bool(split.optimal), "tpl_conflicts": int(tpl.conflict_count),
-            "lele_epe_max_nm": float(np.max(np.abs(values))) if values.size else math.nan,
-            "lele_epe_rms_nm": float(np.sqrt(np.mean(values**2))) if values.size else math.nan}
+            "lele_epe_max_nm": stats["epe_max_nm"], "lele_epe_rms_nm": stats["epe_rms_nm"]}
 
 
 def run_demo(out: str | Path = "litho-demo") -> dict[str, Any]:

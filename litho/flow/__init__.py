@@ -7,10 +7,10 @@ contours and their EPE against the target.
 """
 
 from .config import FlowConfig, load_flow
-from .flow import Flow, FlowResult, printed_field
+from .flow import Flow, FlowResult, epe_summary, printed_field
 from .multiple import MultipleExposureFlow, MultipleExposureResult, SADPFlow, SADPResult
 from .stages import (EtchResult, EtchStage, FlowInput, ImageResult, ImagingStage, MaskResult, MaskStage,
                      ResistResult, ResistStage, grid_for_window)
 
-__all__ = ["Flow", "FlowResult", "MultipleExposureFlow", "MultipleExposureResult", "SADPFlow", "SADPResult", "FlowConfig", "load_flow", "printed_field", "FlowInput", "MaskResult", "ImageResult", "ResistResult",
+__all__ = ["Flow", "FlowResult", "MultipleExposureFlow", "MultipleExposureResult", "SADPFlow", "SADPResult", "FlowConfig", "load_flow", "printed_field", "epe_summary", "FlowInput", "MaskResult", "ImageResult", "ResistResult",
            "EtchResult", "MaskStage", "ImagingStage", "ResistStage", "EtchStage", "grid_for_window"]

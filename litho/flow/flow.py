@@ -13,7 +13,17 @@ from ..geometry.layout import Layout
 from .stages import (EtchResult, EtchStage, FlowInput, ImageResult, ImagingStage, MaskResult, MaskStage,
                      ResistResult, ResistStage, grid_for_window)
 
-__all__ = ["Flow", "FlowResult", "printed_field"]
+__all__ = ["Flow", "FlowResult", "printed_field", "epe_summary"]
+
+
+def epe_summary(epe: Any) -> dict[str, Any]:
+    """max |EPE|, RMS EPE (nm) and measured / failed site counts of an EPEResult (or None:
+    nothing printed), from the result's own statistics."""
+    if epe is None:
+        return {"epe_max_nm": float("nan"), "epe_rms_nm": float("nan"), "epe_sites": 0, "epe_sites_failed": 0}
+    ok = epe.ok
+    return {"epe_max_nm": abs(float(epe.max)), "epe_rms_nm": float(epe.rms), "epe_sites": int(ok.sum()),
+            "epe_sites_failed": int((~ok).sum())}
 
 
 def printed_field(result: Any, polarity: str, threshold: float) -> tuple[np.ndarray, float, str]:
@@ -78,14 +88,9 @@ class FlowResult:
     def summary(self) -> dict[str, Any]:
         """Scalar metrics: EPE (max |EPE|, RMS, sites), printed and target areas, resist loss,
         etch depth (nm, nm²)."""
-        ok = self.epe.ok if self.epe is not None else np.zeros(0, dtype=bool)
-        values = np.asarray(self.epe.epe)[ok] if self.epe is not None else np.zeros(0)
         out: dict[str, Any] = {
             "stage": type(self.last).__name__.removesuffix("Result").lower(),
-            "epe_max_nm": float(np.max(np.abs(values))) if values.size else float("nan"),
-            "epe_rms_nm": float(np.sqrt(np.mean(values**2))) if values.size else float("nan"),
-            "epe_sites": int(values.size),
-            "epe_sites_failed": int((~ok).sum()),
+            **epe_summary(self.epe),
             "printed_area_nm2": float(self.contours.area()),
             "target_area_nm2": float(self.input.layout.area()),
         }

@@ -17,9 +17,22 @@ import numpy as np
 from .._validate import positive_number
 from ..errors import InvalidParameterError
 from ..geometry.layout import Layout
-from .flow import Flow, FlowResult, printed_field
+from .flow import Flow, FlowResult, epe_summary, printed_field
 
 __all__ = ["MultipleExposureFlow", "MultipleExposureResult", "SADPFlow", "SADPResult"]
+
+
+def _overlays(value: Any, n: int, allowed: str) -> tuple[tuple[float, float], ...]:
+    """``n`` finite (dx, dy) placement errors, nm (None: none)."""
+    if value is None:
+        return ((0.0, 0.0),) * n
+    try:
+        pairs = tuple((float(dx), float(dy)) for dx, dy in value)
+    except (TypeError, ValueError):
+        raise InvalidParameterError("overlay", value, allowed) from None
+    if len(pairs) != n or not np.all(np.isfinite(pairs)):
+        raise InvalidParameterError("overlay", value, allowed)
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -52,15 +65,11 @@ class MultipleExposureResult:
 
     def summary(self) -> dict[str, Any]:
         """Conflicts, stitches, EPE of the final pattern (max |EPE|, RMS, sites), areas."""
-        ok = self.epe.ok if self.epe is not None else np.zeros(0, dtype=bool)
-        values = np.asarray(self.epe.epe)[ok] if self.epe is not None else np.zeros(0)
         return {
             "masks": len(self.exposures),
             "conflicts": int(self.decomposition.conflict_count),
             "stitches": int(len(self.decomposition.stitches)),
-            "epe_max_nm": float(np.max(np.abs(values))) if values.size else float("nan"),
-            "epe_rms_nm": float(np.sqrt(np.mean(values**2))) if values.size else float("nan"),
-            "epe_sites": int(values.size),
+            **epe_summary(self.epe),
             "printed_area_nm2": float(self.contours.area()),
             "target_area_nm2": float(self.target.area()),
         }
@@ -106,14 +115,8 @@ class MultipleExposureFlow:
             raise InvalidParameterError("exposures", "mixed stages", "flows that all end at the same stage")
         object.__setattr__(self, "exposures", flows)
         object.__setattr__(self, "min_space", positive_number("min_space", self.min_space, "nm"))
-        overlay = ((0.0, 0.0),) * self.n_masks if self.overlay is None else tuple(self.overlay)
-        try:
-            overlay = tuple((float(dx), float(dy)) for dx, dy in overlay)
-        except (TypeError, ValueError):
-            raise InvalidParameterError("overlay", self.overlay, "one (dx, dy) nm pair per mask") from None
-        if len(overlay) != self.n_masks or not all(np.isfinite(overlay).ravel()):
-            raise InvalidParameterError("overlay", self.overlay, f"{self.n_masks} finite (dx, dy) nm pairs")
-        object.__setattr__(self, "overlay", overlay)
+        object.__setattr__(self, "overlay", _overlays(self.overlay, self.n_masks,
+                                                      f"{self.n_masks} finite (dx, dy) nm pairs, one per mask"))
         object.__setattr__(self, "fragment", positive_number("fragment", self.fragment, "nm"))
 
     def run(self, layout: Layout, *, window: Any, pixel: float, backend: str = "auto") -> MultipleExposureResult:
@@ -172,15 +175,11 @@ class SADPResult:
     target: Layout = field(repr=False)
 
     def summary(self) -> dict[str, Any]:
-        ok = self.epe.ok if self.epe is not None else np.zeros(0, dtype=bool)
-        values = np.asarray(self.epe.epe)[ok] if self.epe is not None else np.zeros(0)
         return {
             "mandrels": int(np.count_nonzero(self.decomposition.is_mandrel)),
             "non_mandrels": int(len(self.decomposition.is_mandrel) - np.count_nonzero(self.decomposition.is_mandrel)),
             "legal": bool(self.decomposition.legal),
-            "epe_max_nm": float(np.max(np.abs(values))) if values.size else float("nan"),
-            "epe_rms_nm": float(np.sqrt(np.mean(values**2))) if values.size else float("nan"),
-            "epe_sites": int(values.size),
+            **epe_summary(self.epe),
             "xor_area_nm2": float(self.xor_area),
             "printed_area_nm2": float(self.printed.area()),
             "target_area_nm2": float(self.target.area()),
@@ -224,14 +223,7 @@ class SADPFlow:
             if not isinstance(getattr(self, name), Flow):
                 raise InvalidParameterError(name, getattr(self, name), "a litho.flow.Flow")
         object.__setattr__(self, "spacer_width", positive_number("spacer_width", self.spacer_width, "nm"))
-        overlay = ((0.0, 0.0), (0.0, 0.0)) if self.overlay is None else tuple(self.overlay)
-        try:
-            overlay = tuple((float(dx), float(dy)) for dx, dy in overlay)
-        except (TypeError, ValueError):
-            raise InvalidParameterError("overlay", self.overlay, "((dx, dy), (dx, dy)) nm: mandrel, trim") from None
-        if len(overlay) != 2 or not all(np.isfinite(overlay).ravel()):
-            raise InvalidParameterError("overlay", self.overlay, "((dx, dy), (dx, dy)) nm: mandrel, trim")
-        object.__setattr__(self, "overlay", overlay)
+        object.__setattr__(self, "overlay", _overlays(self.overlay, 2, "((dx, dy), (dx, dy)) nm: mandrel, trim"))
         object.__setattr__(self, "rules", dict(self.rules or {}))
         object.__setattr__(self, "fragment", positive_number("fragment", self.fragment, "nm"))
 
