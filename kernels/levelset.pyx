@@ -386,6 +386,23 @@ cdef void _freeze_row(const unsigned char* reach, double* code, unsigned char* a
     active[r] = any_active
 
 
+cdef inline double _godunov2(double a, double b, double c, double d, double e, double ih,
+                             double s) noexcept nogil:
+    """Godunov's squared one-sided ENO2 derivative along one axis for the sign s of phi0
+    (a..e = phi[i-2..i+2], ih = 1 / h)."""
+    cdef double dm, dp, m, p
+    _eno(a, b, c, d, e, ih, 2, &dm, &dp)
+    if s > 0.0:
+        m = dm if dm > 0.0 else 0.0
+        p = dp if dp < 0.0 else 0.0
+    else:
+        m = dm if dm < 0.0 else 0.0
+        p = dp if dp > 0.0 else 0.0
+    m = m * m
+    p = p * p
+    return m if m > p else p
+
+
 cdef void _reinit_iter_row(const double* src, const double* phi0, double* dst, const double* code,
                            const unsigned char* active, double dtau, double near_fac, Py_ssize_t r,
                            const Grid* gp) noexcept nogil:
@@ -398,7 +415,7 @@ cdef void _reinit_iter_row(const double* src, const double* phi0, double* dst, c
     cdef const double* row
     cdef const Py_ssize_t* xo = g.xo
     cdef Py_ssize_t x, i, off = r * g.nx
-    cdef double c, v, s, dm, dp, a, b, g2
+    cdef double c, v, s, g2
     if not active[r]:
         return
     _row_ptrs(src, phi0, active, r, g, zr, yr)
@@ -411,37 +428,10 @@ cdef void _reinit_iter_row(const double* src, const double* phi0, double* dst, c
         v = row[x]
         if fabs(c) == INFINITY:           # away from the interface: upwind Godunov
             s = 1.0 if c > 0.0 else -1.0
-            _eno(zr[0][x], zr[1][x], v, zr[3][x], zr[4][x], g.iz, 2, &dm, &dp)
-            if s > 0.0:
-                a = dm if dm > 0.0 else 0.0
-                b = dp if dp < 0.0 else 0.0
-            else:
-                a = dm if dm < 0.0 else 0.0
-                b = dp if dp > 0.0 else 0.0
-            a = a * a
-            b = b * b
-            g2 = a if a > b else b
+            g2 = _godunov2(zr[0][x], zr[1][x], v, zr[3][x], zr[4][x], g.iz, s)
             if g.has_y:
-                _eno(yr[0][x], yr[1][x], v, yr[3][x], yr[4][x], g.iy, 2, &dm, &dp)
-                if s > 0.0:
-                    a = dm if dm > 0.0 else 0.0
-                    b = dp if dp < 0.0 else 0.0
-                else:
-                    a = dm if dm < 0.0 else 0.0
-                    b = dp if dp > 0.0 else 0.0
-                a = a * a
-                b = b * b
-                g2 = g2 + (a if a > b else b)
-            _eno(row[xo[x]], row[xo[x + 1]], v, row[xo[x + 3]], row[xo[x + 4]], g.ix, 2, &dm, &dp)
-            if s > 0.0:
-                a = dm if dm > 0.0 else 0.0
-                b = dp if dp < 0.0 else 0.0
-            else:
-                a = dm if dm < 0.0 else 0.0
-                b = dp if dp > 0.0 else 0.0
-            a = a * a
-            b = b * b
-            g2 = g2 + (a if a > b else b)
+                g2 = g2 + _godunov2(yr[0][x], yr[1][x], v, yr[3][x], yr[4][x], g.iy, s)
+            g2 = g2 + _godunov2(row[xo[x]], row[xo[x + 1]], v, row[xo[x + 3]], row[xo[x + 4]], g.ix, s)
             dst[i] = v - dtau * s * (sqrt(g2) - 1.0)
         else:                             # near: subcell fix towards D = phi0 / |grad phi0|
             s = 1.0 if c > 0.0 else (-1.0 if c < 0.0 else 0.0)
