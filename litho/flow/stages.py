@@ -55,52 +55,48 @@ class FlowInput:
     backend: str = "auto"
 
 
+class _Chained:
+    """A stage result that keeps the one before it in ``previous``."""
+
+    previous: Any
+
+    @property
+    def input(self) -> FlowInput:
+        """The flow's input at the start of the chain."""
+        prev = self.previous
+        return prev if isinstance(prev, FlowInput) else prev.input
+
+
 @dataclass(frozen=True)
-class MaskResult:
+class MaskResult(_Chained):
     """The mask on the grid: ``transmission`` (ny, nx), numpy or CuPy."""
 
     previous: FlowInput
     transmission: Any = field(repr=False)
 
-    @property
-    def input(self) -> FlowInput:
-        return self.previous
-
 
 @dataclass(frozen=True)
-class ImageResult:
+class ImageResult(_Chained):
     """The aerial image (ny, nx), relative intensity (clear field 1)."""
 
     previous: MaskResult
     intensity: Any = field(repr=False)
 
-    @property
-    def input(self) -> FlowInput:
-        return self.previous.input
-
 
 @dataclass(frozen=True)
-class ResistResult:
+class ResistResult(_Chained):
     """The developed resist."""
 
     previous: ImageResult
     profile: Any
 
-    @property
-    def input(self) -> FlowInput:
-        return self.previous.input
-
 
 @dataclass(frozen=True)
-class EtchResult:
+class EtchResult(_Chained):
     """The etched film stack."""
 
     previous: ResistResult
     profile: Any
-
-    @property
-    def input(self) -> FlowInput:
-        return self.previous.input
 
 
 @dataclass(frozen=True)
