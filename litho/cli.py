@@ -271,6 +271,15 @@ def _flow_inputs(args: argparse.Namespace) -> tuple[Any, Any, tuple[float, ...],
     return config, layout, window, pixel, backend
 
 
+def _mask_of(config: Any, layout: Any, window: Any, pixel: float, backend: str) -> Any:
+    """The flow file's mask stage run on the layout's grid (a MaskResult)."""
+    from .backend import resolve_backend
+    from .flow.stages import FlowInput, grid_for_window
+
+    shape, origin = grid_for_window(window, pixel)
+    return config.flow.mask.run(FlowInput(layout, pixel, shape, origin, resolve_backend(backend)))
+
+
 def _flow_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("flow", help="flow file (TOML; its [grid], [mask] and [optics] are used)")
     parser.add_argument("--layout", required=True, help="layout (GDSII, OASIS or GLP), nm")
@@ -334,19 +343,18 @@ def _image_command(parser: argparse.ArgumentParser) -> Handler:
         import time
 
         from ._atomic import atomic_path
-        from .backend import resolve_backend, to_numpy
-        from .flow.stages import FlowInput, grid_for_window
+        from .backend import to_numpy
 
         config, layout, window, pixel, backend = _flow_inputs(args)
-        shape, origin = grid_for_window(window, pixel)
         start = time.perf_counter()
-        mask = config.flow.mask.run(FlowInput(layout, pixel, shape, origin, resolve_backend(backend)))
+        mask = _mask_of(config, layout, window, pixel, backend)
+        origin = mask.input.origin
         image = to_numpy(config.flow.imaging.run(mask).intensity)
         seconds = time.perf_counter() - start
         out = _output_folder(args.output)
         _write_npy(out / "aerial_image.npy", image)
         stats = {"shape": list(image.shape), "pixel_nm": pixel, "origin_nm": list(origin), "min": float(image.min()),
-                 "max": float(image.max()), "mean": float(image.mean()), "backend": resolve_backend(backend),
+                 "max": float(image.max()), "mean": float(image.mean()), "backend": mask.input.backend,
                  "seconds": round(seconds, 3)}
         _write_json(out / "image.json", stats)
         if importlib.util.find_spec("matplotlib") is not None:
@@ -390,9 +398,8 @@ def _fem_command(parser: argparse.ArgumentParser) -> Handler:
 
         from ._atomic import atomic_path
         from ._progress import progress
-        from .backend import resolve_backend, to_numpy
+        from .backend import to_numpy
         from .errors import InvalidParameterError
-        from .flow.stages import FlowInput, grid_for_window
         from .metrology import Gauge
         from .process_window import ed_window, fem
 
@@ -406,9 +413,8 @@ def _fem_command(parser: argparse.ArgumentParser) -> Handler:
         dose = np.geomspace(args.dose[0], args.dose[1], int(args.dose[2]))
         region = "below" if args.feature == "line" else "above"
         gauges = [Gauge((g[0], g[1]), (g[2], g[3]), name=f"g{k}", region=region) for k, g in enumerate(args.gauge)]
-        shape, origin = grid_for_window(window, pixel)
-        be = resolve_backend(backend)
-        mask = config.flow.mask.run(FlowInput(layout, pixel, shape, origin, be))
+        mask = _mask_of(config, layout, window, pixel, backend)
+        origin, be = mask.input.origin, mask.input.backend
         optics = config.flow.imaging.optics
 
         bar = iter(progress(range(len(focus)), "focus", total=len(focus)))

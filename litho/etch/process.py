@@ -196,7 +196,7 @@ class EtchProcess:
         # the surface's neighbours get their subcell distance, the rest is clipped to the
         # band, then distances spread out from the surface
         phi = distance_from(phi, spacing, band)
-        initial = to_numpy(phi).copy()
+        initial = to_numpy(phi)  # prepare() below copies: the steps never touch this
         phi = engine.prepare(phi)
         vis = None
         for n in range(n_steps):
