@@ -21,7 +21,7 @@ Differences (Osher & Fedkiw ch. 3) along an axis with spacing h::
 (``order=1``: no minmod terms). Hamiltonian, ``phi_t + H = 0``::
 
     H = f_iso G + sum_k vis_k max(0, sum_a d_ka U_ka) f_dir w_k
-    G = sqrt(sum_a max(Dm_a, 0)^2 + min(Dp_a, 0)^2)
+    G = sqrt(sum_a max(Dm_a, 0)^2 + min(Dp_a, 0)^2), or G = 1 with ``distance``
     U_ka = Dm_a (d_ka > 0), Dp_a (d_ka < 0), 0 (d_ka == 0)
 
 H is 0 where ``|phi| > band``. Heun: ``p1 = phi - dt H(phi)``, ``p2 = p1 - dt H(p1)``,
@@ -72,6 +72,7 @@ ctypedef struct Rates:
     int K
     const double* dirs     # (K, 3) z, y, x
     const double* w        # (K,)
+    int distance           # phi is a signed distance: the isotropic term is f_iso (|grad phi| = 1)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -139,6 +140,8 @@ cdef inline double _node_h(const double** zr, const double** yr, Py_ssize_t x, P
     cdef double dmz, dpz, dmy = 0.0, dpy = 0.0, dmx, dpx, g2, h, along, d, fd, a, b
     cdef int k
     cdef uint32_t bits
+    if rt.distance and rt.K == 0:
+        return rt.f_iso[i]
     _eno(zr[0][x], zr[1][x], c, zr[3][x], zr[4][x], g.iz, g.order, &dmz, &dpz)
     _eno(row[xo[x]], row[xo[x + 1]], c, row[xo[x + 3]], row[xo[x + 4]], g.ix, g.order, &dmx, &dpx)
     a = dmz if dmz > 0.0 else 0.0
@@ -152,7 +155,7 @@ cdef inline double _node_h(const double** zr, const double** yr, Py_ssize_t x, P
     a = dmx if dmx > 0.0 else 0.0
     b = dpx if dpx < 0.0 else 0.0
     g2 = g2 + (a * a + b * b)
-    h = rt.f_iso[i] * sqrt(g2)
+    h = rt.f_iso[i] if rt.distance else rt.f_iso[i] * sqrt(g2)
     if rt.K == 0:
         return h
     bits = 0xFFFFFFFFu if rt.vis == NULL else rt.vis[i]
@@ -557,7 +560,7 @@ cdef class _Setup:
             raise MemoryError()
 
     cdef void init_rates(self, object phi, object f_iso, object f_dir, object vis, object directions,
-                         object weights) except *:
+                         object weights, bint distance) except *:
         cdef const double[:, :, ::1] fi
         cdef const double[:, :, ::1] fd
         cdef const uint32_t[:, :, ::1] vv
@@ -580,6 +583,7 @@ cdef class _Setup:
             vv = vis
             self.rt.vis = &vv[0, 0, 0]
         self.rt.K = d.shape[0]
+        self.rt.distance = distance
         if d.shape[0] > 0:
             dd = d
             ww = w
@@ -598,19 +602,20 @@ cdef int _order(object order) except -1:
 
 # --------------------------------------------------------------------------- public API
 
-def hamiltonian(phi, spacing, f_iso, f_dir, vis, directions, weights, band, order, out):
+def hamiltonian(phi, spacing, f_iso, f_dir, vis, directions, weights, band, order, out, bint distance=False):
     """Fill ``out`` with H(phi) at every node (0 where ``|phi| > band``).
 
     phi, f_iso, f_dir, out: float64 (nz, ny, nx) C-contiguous; vis: uint32 volume or None
     (all visible); directions (K, 3) float64 (z, y, x); weights (K,); spacing (dz, dy, dx);
-    band nm (inf: all nodes); order 1 or 2. Returns ``out``.
+    band nm (inf: all nodes); order 1 or 2; ``distance``: phi is a signed distance, so the
+    isotropic term is ``f_iso`` itself (G = |grad phi| = 1). Returns ``out``.
     """
     _volume("phi", phi, None, np.float64)
     _volume("out", out, phi.shape, np.float64, True)
     _distinct([("phi", phi), ("out", out)])
     cdef _Setup s = _Setup()
     s.init_grid(phi.shape, _spacing(spacing), _band(band), _order(order))
-    s.init_rates(phi, f_iso, f_dir, vis, directions, weights)
+    s.init_rates(phi, f_iso, f_dir, vis, directions, weights, distance)
     cdef const double[:, :, ::1] p = phi
     cdef double[:, :, ::1] o = out
     cdef const double* pp = &p[0, 0, 0]
@@ -623,8 +628,10 @@ def hamiltonian(phi, spacing, f_iso, f_dir, vis, directions, weights, band, orde
     return out
 
 
-def rk2_step(phi, double dt, spacing, f_iso, f_dir, vis, directions, weights, band, order, work1, work2):
-    """Advance ``phi`` in place by one Heun step of ``phi_t + H(phi) = 0``.
+def rk2_step(phi, double dt, spacing, f_iso, f_dir, vis, directions, weights, band, order, work1, work2,
+             bint distance=False):
+    """Advance ``phi`` in place by one Heun step of ``phi_t + H(phi) = 0`` (``distance``: as
+    in :func:`hamiltonian`).
 
     ``work1`` / ``work2``: float64 scratch volumes of phi's shape, distinct from phi and
     from each other (``work1`` receives the first stage; ``work2`` is accepted for API
@@ -638,7 +645,7 @@ def rk2_step(phi, double dt, spacing, f_iso, f_dir, vis, directions, weights, ba
         raise ValueError(f"dt must be finite and >= 0, got {dt!r}")
     cdef _Setup s = _Setup()
     s.init_grid(phi.shape, _spacing(spacing), _band(band), _order(order))
-    s.init_rates(phi, f_iso, f_dir, vis, directions, weights)
+    s.init_rates(phi, f_iso, f_dir, vis, directions, weights, distance)
     cdef double[:, :, ::1] p = phi
     cdef double[:, :, ::1] w1 = work1
     cdef double* pp = &p[0, 0, 0]

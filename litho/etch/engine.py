@@ -32,19 +32,23 @@ class LevelSetEngine:
         Half-width of the narrow band, nm.
     order : 1 or 2
         Spatial order of the upwind differences.
+    distance : bool
+        The level functions stepped are signed distances (kept so by re-initialisation):
+        the isotropic term is the rate itself (see :mod:`litho.etch.levelset`).
     kernel : bool
         Use the Cython kernel for numpy volumes (False: the array code, as on the GPU).
     """
 
     def __init__(self, like: Any, spacing: tuple[float, float, float], directions: np.ndarray | None = None,
                  weights: np.ndarray | None = None, band: float = math.inf, order: int = 2,
-                 kernel: bool = True) -> None:
+                 distance: bool = False, kernel: bool = True) -> None:
         self.xp = array_module(like)
         self.spacing = tuple(float(s) for s in spacing)
         self.directions = np.zeros((0, 3)) if directions is None else np.ascontiguousarray(directions, dtype=np.float64)
         self.weights = np.zeros(0) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
         self.band = float(band)
         self.order = int(order)
+        self.distance = bool(distance)
         self._kernel = None
         if self.xp is np and kernel:
             from .._kernels import levelset
@@ -75,9 +79,9 @@ class LevelSetEngine:
         """One Heun step of ``phi_t + H(phi) = 0`` (phi is consumed: it may be overwritten)."""
         if self._kernel is None:
             return levelset.rk2_step(phi, dt, self.spacing, f_iso, f_dir, vis, self.directions, self.weights,
-                                     self.band, self.order)
+                                     self.band, self.order, self.distance)
         return self._kernel.rk2_step(phi, float(dt), self.spacing, f_iso, f_dir, vis, self.directions,
-                                     self.weights, self.band, self.order, *self._work)
+                                     self.weights, self.band, self.order, *self._work, distance=self.distance)
 
     def reinitialize(self, phi: Any, iterations: int, band: float, keep_near: bool = False,
                      reach: int | None = None) -> Any:

@@ -187,7 +187,14 @@ class EtchProcess:
         iterations = min(iterations, reinit_iterations(reach * hmin, hmin))
         xp = get_array_module(backend)
         phi = xp.asarray(domain.phi)
-        engine = LevelSetEngine(phi, spacing, directions, weights, band * (1 - 1e-9), self.order)
+        # Without an ion term phi is a distance from here on (distance_from, then
+        # re-initialised every few steps) and the isotropic rate moves the surface by exactly
+        # f_iso dt, round corners included; with ions the rates vary with visibility, phi
+        # departs from a distance between re-initialisations, and the upwind G is the
+        # consistent choice (G = 1 there over-etches the shadowed walls: 8.8 instead of 6.9 nm
+        # of undercut in the passivation test's case)
+        engine = LevelSetEngine(phi, spacing, directions, weights, band * (1 - 1e-9), self.order,
+                                distance=len(weights) == 0)
         f_iso, f_dir = engine.rates(f_iso), engine.rates(f_dir)
         base_iso, base_dir = f_iso, f_dir
         widths = opening_widths(domain) if self.arde is not None else None

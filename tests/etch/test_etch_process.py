@@ -49,15 +49,15 @@ def test_isotropic_etch_depth_and_round_undercut():
     assert prof.depth == pytest.approx(30.0, abs=1e-5)
     assert prof.resist_loss == pytest.approx(30.0, abs=1e-5)
     for e in (-10.0, -20.0):
-        # within one cell per side: the expansion fan from the corner is first order at
-        # the kink (observed -1.0 and -1.4 nm on the CD at 1 nm cells)
+        # within one cell per side (observed -0.66 and -1.34 nm on the CD at 1 nm cells: the
+        # re-initialisation's first-order error in the expansion fan about the mask edges)
         assert prof.cd(CUT, e, "space") == pytest.approx(40 + 2 * math.sqrt(900 - e * e), abs=2.0)
-    # an inert resist: the undercut at the film top is R t less a fixed lag from the
-    # first steps at the mask corner, ~1.2 cells per side whatever the time (observed
-    # 1.18 / 1.11 / 1.23 cells at e = -1, -10, -20 on 1 nm cells), first order in the grid:
-    # it halves on a grid of half the step (observed 0.59 / 0.55 / 0.61 nm at 0.5 nm).
-    # Tolerance 1.35 cells per side: the issue asks for one cell; this misses it by 0.2-0.35
-    # cells for inert masks (a same-rate mask, above, is within a cell).
+    # an inert resist: the undercut at the film top is R t less the re-initialisation's lag
+    # in the fan from the mask corner, within a cell per side whatever the time (observed
+    # 0.41 / 0.48 / 0.68 cells at e = -1, -10, -20 on 1 nm cells and on 0.5 nm cells:
+    # first order in the grid). The etch has no ion term, so it moves phi, a distance, by
+    # R dt: the upwind G (about 0.3 beside the mask corner for the first cell) lagged by
+    # 1.1-1.2 cells per side.
     for px in (1.0, 0.5):
         op = Layout.from_rects([[0, 0, 80, px], [120, 0, 200, px]])
         inert = EtchProcess({"film": Rate(isotropic=1.0)}, time=30.0).run(
@@ -65,7 +65,9 @@ def test_isotropic_etch_depth_and_round_undercut():
         cut = ((0.0, 0.5 * px), (200.0, 0.5 * px))
         for e in (-1.0, -10.0, -20.0):
             short = (40 + 2 * math.sqrt(900 - e * e) - inert.cd(cut, e, "space")) / 2
-            assert 0.0 < short < 1.35 * px
+            assert 0.0 < short < 1.0 * px
+        # the mask stays put (0.01 nm: interpolation only)
+        assert inert.cd(cut, 20.0, "space") == pytest.approx(40.0, abs=1e-2)
     # without any etch rate nothing moves
     still = run({"film": Rate()}, time=5.0)
     assert still.depth == pytest.approx(0.0, abs=1e-6) and still.resist_loss == pytest.approx(0.0, abs=1e-6)

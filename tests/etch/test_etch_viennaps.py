@@ -122,23 +122,26 @@ def test_isotropic_etch_matches_viennaps():
     assert ref.depth == pytest.approx(20.0, abs=1e-2)
     assert ours.depth == pytest.approx(ref.depth, abs=1e-2)
 
-    # undercut: the opening below the film top. Exact (Huygens) answer 40 + 2 sqrt(400 - e^2);
-    # both codes are short of it by the first-order smearing of the expansion fan at the mask
-    # edge. Observed CDs (nm), litho / ViennaPS / exact:
-    #   e = -5 : 76.51 / 75.56 / 78.73
-    #   e = -10: 72.36 / 71.51 / 74.64
-    #   e = -15: 63.93 / 62.43 / 66.46
-    # i.e. litho - ViennaPS = +0.95, +0.85, +1.50 nm on the CD (< 1 cell per side). Tolerance
-    # 2.0 nm on the CD = one 1 nm cell per side, the resolution of either level set at the
-    # kink. Elevations within ~2 nm of the mask foot are left out: ViennaPS keeps a sub-cell
-    # sliver of film under the mask (its film level set does not move where the mask covers
-    # it), which narrows its opening there (observed -2.5 nm at e = -1).
+    # undercut: the opening below the film top. Exact (Huygens) answer 40 + 2 sqrt(400 - e^2).
+    # ViennaPS's upwind scheme is short of it by the first-order smearing of the expansion
+    # fan at the mask edge (its G is ~0.3 beside the kink); litho moves a distance function
+    # by R dt there (no ion term) and is within a cell per side. Observed CDs (nm),
+    # litho / ViennaPS / exact:
+    #   e = -5 : 77.87 / 75.56 / 78.73
+    #   e = -10: 73.51 / 71.51 / 74.64
+    #   e = -15: 64.97 / 62.43 / 66.46
+    # i.e. litho - ViennaPS = +2.3, +2.0, +2.5 nm on the CD. Tolerances: litho within 2 nm
+    # of exact on the CD (one 1 nm cell per side, as the issue asks); ViennaPS within 4.5 nm
+    # (its fan lag, ~2 cells per side) and never above exact; the two within 3 nm (ViennaPS's
+    # lag less ours). Elevations within ~2 nm of the mask foot are left out: ViennaPS keeps
+    # a sub-cell sliver of film under the mask (its film level set does not move where the
+    # mask covers it), which narrows its opening there (observed -4.8 nm at e = -1).
     for e in (-5.0, -10.0, -15.0):
         ref_cd, our_cd = ref.cd(e), ours.cd(CUT, e, "space")
-        assert our_cd == pytest.approx(ref_cd, abs=2.0), (e, our_cd, ref_cd)
-        # both undercut, both within 4 nm (2 cells per side) of the exact round profile
         exact = OPENING_WIDTH + 2 * math.sqrt(400.0 - e * e)
-        assert OPENING_WIDTH < ref_cd <= exact + 0.5 and exact - our_cd < 4.0
+        assert exact - 2.0 < our_cd <= exact + 0.5, (e, our_cd, exact)
+        assert exact - 4.5 < ref_cd <= exact + 0.5, (e, ref_cd, exact)
+        assert our_cd == pytest.approx(ref_cd, abs=3.0), (e, our_cd, ref_cd)
     # the inert mask did not move in either code (its opening 20 nm above the film top)
     assert ours.cd(CUT, 20.0, "space") == pytest.approx(OPENING_WIDTH, abs=1e-2)
     assert ref.cd(20.0) == pytest.approx(OPENING_WIDTH, abs=1e-2)
