@@ -1,0 +1,3 @@
+"""Emulated ``cupyx`` (see the ``cupy`` emulation's docstring)."""
+
+from . import scipy  # noqa: F401

@@ -1,0 +1,3 @@
+"""Emulated ``cupyx.scipy``."""
+
+from . import fft, ndimage  # noqa: F401
