@@ -185,7 +185,7 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-def asarray(x: Any, backend: str | None = "auto", dtype: Any = None) -> Any:
+def asarray(x: Any, backend: str | None = None, dtype: Any = None) -> Any:
     """``x`` as an array of the resolved backend, moved between host and GPU as needed.
 
     Parameters

@@ -241,7 +241,7 @@ def clip(index: int) -> Any:
     return Layout.read(iccad2013_clip(index))
 
 
-def target(index: int, backend: str = "auto") -> Any:
+def target(index: int, backend: str | None = None) -> Any:
     """The target pattern of clip ``index`` on the contest grid, bool (2048, 2048).
 
     The clip is offset by (+512, +512) nm and rasterized with the pixel-centre rule:
@@ -252,7 +252,7 @@ def target(index: int, backend: str = "auto") -> Any:
     ----------
     index : int
         Clip number, 1..10.
-    backend : {"auto", "numpy", "cupy"}
+    backend : {"auto", "numpy", "cupy"} or None (the ``litho.config`` backend)
         Where the array lives.
     """
     from ..geometry import rasterize

@@ -147,7 +147,7 @@ class Flow:
 
         return load_flow(path).flow
 
-    def run(self, layout: Layout, *, window: Any, pixel: float, backend: str = "auto") -> FlowResult:
+    def run(self, layout: Layout, *, window: Any, pixel: float, backend: str | None = None) -> FlowResult:
         """Run every stage on ``layout`` inside ``window = (x0, y0, x1, y1)`` nm.
 
         The grid is periodic (as the imaging is): keep features a few optical radii

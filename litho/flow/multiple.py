@@ -119,7 +119,7 @@ class MultipleExposureFlow:
                                                       f"{self.n_masks} finite (dx, dy) nm pairs, one per mask"))
         object.__setattr__(self, "fragment", positive_number("fragment", self.fragment, "nm"))
 
-    def run(self, layout: Layout, *, window: Any, pixel: float, backend: str = "auto") -> MultipleExposureResult:
+    def run(self, layout: Layout, *, window: Any, pixel: float, backend: str | None = None) -> MultipleExposureResult:
         """Decompose ``layout``, run every exposure on the window, combine and measure."""
         from ..metrology import contours, epe
         from ..multipatterning import decompose
@@ -227,7 +227,7 @@ class SADPFlow:
         object.__setattr__(self, "rules", dict(self.rules or {}))
         object.__setattr__(self, "fragment", positive_number("fragment", self.fragment, "nm"))
 
-    def run(self, layout: Layout, *, window: Any, pixel: float, backend: str = "auto") -> SADPResult:
+    def run(self, layout: Layout, *, window: Any, pixel: float, backend: str | None = None) -> SADPResult:
         """Decompose ``layout``, print both masks on the window, run the spacer process."""
         from ..geometry.raster import rasterize
         from ..metrology import epe

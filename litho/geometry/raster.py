@@ -73,7 +73,7 @@ def rasterize(
     shape: int | tuple[int, int],
     origin: tuple[float, float] = (0.0, 0.0),
     mode: Literal["area", "center"] = "area",
-    backend: str = "auto",
+    backend: str | None = None,
     *,
     dtype: np.dtype | str | None = None,
 ):
@@ -93,8 +93,9 @@ def rasterize(
         (x0, y0) of the lower-left corner of pixel (0, 0), nm.
     mode : {"area", "center"}
         "area": exact covered fraction in [0, 1]; "center": 0/1 by pixel-centre inclusion.
-    backend : {"auto", "numpy", "cupy"}
-        Where the result lives ("auto": CuPy when a GPU is usable).
+    backend : {"auto", "numpy", "cupy"} or None
+        Where the result lives ("auto": CuPy when a GPU is usable; None: the
+        ``litho.config`` backend, "auto" unless set).
     dtype : float32 or float64, optional
         Output dtype; default from ``litho.config`` precision (float32 for "single").
 

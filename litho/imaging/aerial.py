@@ -14,7 +14,7 @@ __all__ = ["aerial_image"]
 def aerial_image(mask: Any, optics: Any, pixel: float, *, method: Literal["socs", "abbe"] = "socs",
                  dose: float = 1.0, source_step: float | None = None, n_kernels: int | None = None,
                  energy: float = 0.999, shape: Any = None, origin: tuple[float, float] = (0.0, 0.0),
-                 backend: str = "auto", mask_spectrum: Literal["raster", "analytic"] = "raster") -> Any:
+                 backend: str | None = None, mask_spectrum: Literal["raster", "analytic"] = "raster") -> Any:
     """Aerial image of a mask through ``optics``.
 
     Parameters

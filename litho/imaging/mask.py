@@ -119,7 +119,7 @@ class BinaryMask:
         choice("polarity", self.polarity, _POLARITIES)
 
     def transmission(self, pixel: float, shape: int | tuple[int, int], origin: tuple[float, float] = (0.0, 0.0),
-                     backend: str = "auto", mode: Literal["area", "center"] = "area") -> Any:
+                     backend: str | None = None, mode: Literal["area", "center"] = "area") -> Any:
         """Real amplitude transmission on the grid, ``(ny, nx)``.
 
         Parameters
@@ -130,7 +130,7 @@ class BinaryMask:
             Grid shape, pixels.
         origin : (float, float)
             (x0, y0) of pixel (0, 0)'s lower-left corner, nm.
-        backend : {"auto", "numpy", "cupy"}
+        backend : {"auto", "numpy", "cupy"} or None (the ``litho.config`` backend)
             Where the array lives.
         mode : {"area", "center"}
             Pixel coverage by exact area or by centre inclusion (see :func:`litho.rasterize`).
@@ -147,7 +147,7 @@ class BinaryMask:
         return cov
 
     def spectrum(self, pixel: float, shape: int | tuple[int, int], origin: tuple[float, float] = (0.0, 0.0),
-                 band: int | tuple[int, int] | None = None, *, backend: str = "auto", dtype: Any = None) -> Any:
+                 band: int | tuple[int, int] | None = None, *, backend: str | None = None, dtype: Any = None) -> Any:
         """Exact Fourier coefficients of the transmission, ``(2Ky+1, 2Kx+1)``.
 
         Parameters
@@ -159,7 +159,7 @@ class BinaryMask:
             this spectrum and from the raster agree up to the raster's pixel blur.
         band : int or (Ky, Kx), optional
             Half-band (see :func:`~litho.imaging.polygon_spectrum.polygon_spectrum`).
-        backend : {"auto", "numpy", "cupy"}
+        backend : {"auto", "numpy", "cupy"} or None (the ``litho.config`` backend)
             Where the result lives (computed on the CPU; the band array is small).
         dtype : complex64 or complex128, optional
             Default from ``litho.config`` precision.
@@ -245,7 +245,7 @@ class AttenuatedPSM:
         return (1.0 + 0j, a) if self.polarity == "clear" else (a, 1.0 + 0j)
 
     def transmission(self, pixel: float, shape: int | tuple[int, int], origin: tuple[float, float] = (0.0, 0.0),
-                        backend: str = "auto", mode: Literal["area", "center"] = "area") -> Any:
+                        backend: str | None = None, mode: Literal["area", "center"] = "area") -> Any:
         """Complex amplitude transmission on the grid (see :meth:`BinaryMask.transmission`).
 
         Returns complex64 or complex128 per ``litho.config`` precision.
@@ -261,7 +261,7 @@ class AttenuatedPSM:
         return out
 
     def spectrum(self, pixel: float, shape: int | tuple[int, int], origin: tuple[float, float] = (0.0, 0.0),
-                 band: int | tuple[int, int] | None = None, *, backend: str = "auto", dtype: Any = None) -> Any:
+                 band: int | tuple[int, int] | None = None, *, backend: str | None = None, dtype: Any = None) -> Any:
         """Exact Fourier coefficients (see :meth:`BinaryMask.spectrum`): ``outside·δ + (inside - outside)·P``."""
         ky, kx = half_band("band", band, grid_shape("shape", shape))
         inside, outside = self._inside_outside()
@@ -325,7 +325,7 @@ class AlternatingPSM:
         return sorted(set(map(tuple, self.layout.layers.tolist())))
 
     def transmission(self, pixel: float, shape: int | tuple[int, int], origin: tuple[float, float] = (0.0, 0.0),
-                     backend: str = "auto", mode: Literal["area", "center"] = "area") -> Any:
+                     backend: str | None = None, mode: Literal["area", "center"] = "area") -> Any:
         """Complex amplitude transmission (see :meth:`BinaryMask.transmission`).
 
         Raises
@@ -348,7 +348,7 @@ class AlternatingPSM:
         return out
 
     def spectrum(self, pixel: float, shape: int | tuple[int, int], origin: tuple[float, float] = (0.0, 0.0),
-                 band: int | tuple[int, int] | None = None, *, backend: str = "auto", dtype: Any = None) -> Any:
+                 band: int | tuple[int, int] | None = None, *, backend: str | None = None, dtype: Any = None) -> Any:
         """Exact Fourier coefficients (see :meth:`BinaryMask.spectrum`): ``Σ_l exp(i·φ_l)·P_l``."""
         ky, kx = half_band("band", band, grid_shape("shape", shape))
         c = np.zeros((2 * ky + 1, 2 * kx + 1), dtype=np.complex128)
@@ -404,7 +404,7 @@ class ContinuousMask:
         return tuple(self.array.shape[-2:])  # type: ignore[return-value]
 
     def transmission(self, pixel: float | None = None, shape: int | tuple[int, int] | None = None,
-                     origin: tuple[float, float] = (0.0, 0.0), backend: str = "auto",
+                     origin: tuple[float, float] = (0.0, 0.0), backend: str | None = None,
                      mode: Literal["area", "center"] = "area") -> Any:
         """The array itself, on its own device (``pixel``, ``origin``, ``backend`` and ``mode`` are unused).
 
@@ -448,7 +448,7 @@ def continuous_mask(array: Any) -> ContinuousMask:
 
 
 def as_transmission(mask: Any, pixel: float | None = None, shape: int | tuple[int, int] | None = None,
-                    origin: tuple[float, float] = (0.0, 0.0), backend: str = "auto") -> Any:
+                    origin: tuple[float, float] = (0.0, 0.0), backend: str | None = None) -> Any:
     """The transmission array of a mask given as an array, a mask model or a layout.
 
     Parameters
