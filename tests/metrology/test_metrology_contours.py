@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from litho.errors import InvalidParameterError
+from litho.geometry.layout import Layout
 from litho.metrology import contours
 
 
@@ -86,3 +87,313 @@ def test_many_holes_and_islands_keyholed_exactly():
     holes = [len(off) - 2 for off in offsets]
     assert len(polys) == len(pieces) and sum(holes) >= 5 and max(holes) >= 2  # holes to bridge
     assert out.area() == pytest.approx(abs(signed), rel=1e-12)
+
+
+# -- banded tracing: the band pieces joined along the seams must give the polygons of one
+# contourpy call over the whole field (compared with contourpy's own OuterOffset output,
+# computed here independently of litho's code path) -----------------------------------
+
+import importlib
+import threading
+
+_contours_module = importlib.import_module("litho.metrology.contours")
+
+
+def _plain(z, lower, upper):
+    """contourpy's single-piece filled contours: one list of rings per polygon, no closing vertex."""
+    import contourpy
+
+    gen = contourpy.contour_generator(z=np.asarray(z, dtype=np.float64), name="serial", corner_mask=False,
+                                      fill_type="OuterOffset")
+    points, offsets = gen.filled(lower, upper)
+    return [[p[a:b - 1] for a, b in zip(o[:-1], o[1:])] for p, o in zip(points, offsets)]
+
+
+def _banded(z, lower, upper, bands, threads=2):
+    """The band-wise trace joined by _merge_bands (no fallback: a failed join raises)."""
+    m = _contours_module
+    ny = z.shape[0]
+    rows = -(-(ny - 1) // bands)
+    n_bands = -(-(ny - 1) // rows)
+    assert (n_bands > 1) == (bands > 1)
+    assert m._seams_clear(z, rows, n_bands, (lower, upper)), "seam rows not clear: pick another field"
+    return m._merge_bands(*m._trace(z, lower, upper, rows, threads), rows)
+
+
+def _signed_area(ring):
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.sum(x * np.roll(y, -1) - y * np.roll(x, -1)))
+
+
+def _canonical(ring):
+    k = int(np.lexsort((ring[:, 1], ring[:, 0]))[0])
+    return np.roll(ring, -k, axis=0)
+
+
+def _assert_same_polygons(got, ref):
+    """Same polygons in the same order: outer rings vertex for vertex (same start), the
+    areas, and the holes as sets of rings (any start and order)."""
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref):
+        assert g[0].shape == r[0].shape
+        np.testing.assert_allclose(g[0], r[0], rtol=0, atol=1e-12)
+        assert sum(map(_signed_area, g)) == pytest.approx(sum(map(_signed_area, r)), rel=1e-12, abs=1e-12)
+        assert len(g) == len(r)
+        gh = sorted((_canonical(h) for h in g[1:]), key=lambda h: tuple(h[0]))
+        rh = sorted((_canonical(h) for h in r[1:]), key=lambda h: tuple(h[0]))
+        for a, b in zip(gh, rh):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def _levels(z, level, region):
+    span = max(float(np.ptp(z)), 1.0)
+    return (level, float(z.max()) + span) if region == "above" else (float(z.min()) - span, level)
+
+
+def _benchmark_image(n=2048):
+    x = (np.arange(n) + 0.5)[None, :]
+    y = (np.arange(n) + 0.5)[:, None]
+    return (0.3 + 0.2 * np.cos(2 * np.pi * x / 90.0) * np.cos(2 * np.pi * y / 300.0)
+            + 0.05 * np.sin(2 * np.pi * (x + y) / 700.0)).astype(np.float32)
+
+
+def _smooth(seed, shape, sigma):
+    from scipy.ndimage import gaussian_filter
+
+    return gaussian_filter(np.random.default_rng(seed).standard_normal(shape), sigma)
+
+
+def test_bands_join_into_the_single_trace_on_the_benchmark_image():
+    z = _benchmark_image()
+    for region in ("above", "below"):
+        lower, upper = _levels(z, 0.3, region)
+        ref = _plain(z, lower, upper)
+        got = _banded(z, lower, upper, bands=2)
+        assert sum(len(p) - 1 for p in ref) > 20  # holes, and regions cut by the seam
+        _assert_same_polygons(got, ref)
+    lower, upper = _levels(z, 0.3, "above")
+    _assert_same_polygons(_banded(z, lower, upper, bands=5, threads=3), _plain(z, lower, upper))
+    _same_layout(contours(z, 0.3, 1.0), contours(z, 0.3, 1.0, threads=1))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bands_join_on_random_smooth_fields(seed):
+    rng = np.random.default_rng(100 + seed)
+    shape = (int(rng.integers(20, 160)), int(rng.integers(2, 160)))
+    z = _smooth(seed, shape, rng.uniform(0.8, 5.0))
+    level = float(np.quantile(z, rng.uniform(0.25, 0.75)))
+    for region in ("above", "below"):
+        lower, upper = _levels(z, level, region)
+        for bands in (2, 3, min(9, shape[0] - 1)):
+            _assert_same_polygons(_banded(z, lower, upper, bands, threads=int(rng.integers(1, 4))),
+                                  _plain(z, lower, upper))
+
+
+def test_bands_join_regions_on_the_border_corners_and_across_every_seam():
+    ny, nx = 41, 37
+    y, x = np.mgrid[0:ny, 0:nx] + 0.37
+    fields = {
+        # a blob at each corner and one along each side: closed along the border
+        "corners": np.maximum.reduce([np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 60.0)
+                                      for cx, cy in ((0, 0), (nx, 0), (0, ny), (nx, ny), (nx / 2, 0), (0, ny / 2))]),
+        # a vertical bar over the whole height: one region through every seam, and
+        # a wavy one that crosses each seam several times
+        "bar": np.exp(-((x - 18.3) ** 2) / 30.0),
+        "snake": np.cos(x / 2.1 + 2.0 * np.sin(y / 3.3)),
+        # everything inside but for a hole on each seam
+        "holes": 1.0 - np.maximum.reduce([np.exp(-((x - 18.1) ** 2 + (y - s) ** 2) / 8.0) for s in (5, 10, 20, 30, 40)]),
+    }
+    for name, z in fields.items():
+        for region, level in (("above", 0.5), ("below", 0.5)) if name != "snake" else (("above", 0.1), ("below", 0.1)):
+            lower, upper = _levels(z, level, region)
+            ref = _plain(z, lower, upper)
+            for bands in (2, 4, 8, 20, 40):
+                _assert_same_polygons(_banded(z, lower, upper, bands), ref)
+
+
+def test_bands_join_nested_rings_with_holes_cut_by_seams():
+    # concentric rings: region inside region inside region (polygons with holes with
+    # islands with holes), off-centre so that no seam is a symmetry line
+    ny, nx = 90, 80
+    y, x = np.mgrid[0:ny, 0:nx] + 0.5
+    r = np.hypot(x - 41.3, y - 44.7)
+    z = np.cos(r / 3.1) * np.exp(-r / 60.0)
+    for region in ("above", "below"):
+        lower, upper = _levels(z, 0.05, region)
+        ref = _plain(z, lower, upper)
+        assert max(len(p) for p in ref) >= 2 and len(ref) >= 4
+        for bands in (2, 3, 7, 11, 89):
+            _assert_same_polygons(_banded(z, lower, upper, bands), ref)
+
+
+def test_bands_on_very_small_fields():
+    z = np.array([[0.0, 1.0], [2.0, 3.0]])
+    lower, upper = _levels(z, 1.5, "above")
+    _assert_same_polygons(_banded(z, lower, upper, bands=1), _plain(z, lower, upper))
+    z = _smooth(7, (3, 7), 0.7)
+    level = float(np.median(z)) + 1e-3
+    for region in ("above", "below"):
+        lower, upper = _levels(z, level, region)
+        _assert_same_polygons(_banded(z, lower, upper, bands=2), _plain(z, lower, upper))
+        _assert_same_polygons(_banded(z.T.copy(), lower, upper, bands=6), _plain(z.T, lower, upper))
+
+
+def _force_bands(monkeypatch, cores=8):
+    m = _contours_module
+    monkeypatch.setattr(m, "_PARALLEL_MIN_SAMPLES", 0)
+    monkeypatch.setattr(m, "_BAND_MIN_ROWS", 1)
+    monkeypatch.setattr(m, "cpu_threads", lambda: cores)
+
+
+def _same_layout(a, b):
+    assert len(a) == len(b)
+    for p, q in zip(a, b):
+        np.testing.assert_array_equal(np.asarray(p), np.asarray(q))
+    np.testing.assert_array_equal(a.layers, b.layers)
+
+
+def test_contours_do_not_depend_on_threads(monkeypatch):
+    # the whole pipeline (keyholes, normalisation, nm) from a banded trace equals the one
+    # from a single-piece trace, vertex for vertex; symmetric fields (where the keyholes
+    # depend on where a hole starts) and degenerate ones (samples on the level: these
+    # may fall back to one piece) included
+    _force_bands(monkeypatch)
+    rng = np.random.default_rng(11)
+    for t in range(32):
+        shape = (int(rng.integers(8, 90)), int(rng.integers(3, 90)))
+        z = _smooth(t, shape, rng.uniform(0.8, 4.0))
+        if t % 4 == 1:
+            z = z + z[::-1]  # mirror symmetry: holes whose rightmost x is taken twice
+        if t % 4 == 2:
+            z = z + z[::-1, ::-1]  # point symmetry: holes with equal rightmost x
+        if t % 4 == 3:
+            z = np.round(z * 8)  # samples on the level
+        level = float(np.quantile(z, rng.uniform(0.3, 0.7)))
+        if not z.min() < level < z.max():
+            continue
+        for region in ("above", "below"):
+            one = contours(z, level, (2.0, 1.5), (-3.0, 7.0), region=region, layer=(2, 1), threads=1)
+            for threads in (2, 3, 7):
+                _same_layout(contours(z, level, (2.0, 1.5), (-3.0, 7.0), region=region, layer=(2, 1),
+                                      threads=threads), one)
+
+
+def test_contours_of_a_large_field_reuse_generators_correctly():
+    # fields this large keep their generators (and buffers) between calls: alternating
+    # fields of one shape, and a concurrent call from another thread, each get their own
+    z1 = _benchmark_image(640)
+    z2 = _smooth(5, (640, 640), 6.0).astype(np.float32)
+    refs = [contours(z, lv, 1.0, threads=1) for z, lv in ((z1, 0.3), (z2, 0.0))]
+    errors = []
+
+    def work():
+        try:
+            for _ in range(3):
+                for (z, lv), ref in zip(((z1, 0.3), (z2, 0.0)), refs):
+                    _same_layout(contours(z, lv, 1.0), ref)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    work()
+    for t in threads:
+        t.join()
+    assert not errors
+    lower, upper = _levels(z2, 0.0, "above")
+    _assert_same_polygons(_contours_module._filled(z2, lower, upper, threads=2), _plain(z2, lower, upper))
+
+
+def test_a_seam_on_the_level_falls_back_to_one_piece():
+    z = _smooth(3, (50, 40), 2.0)
+    level = float(z[25, 17])  # a sample on the seam row of two bands lies on the level
+    lower, upper = _levels(z, level, "above")
+    assert not _contours_module._seams_clear(z, 25, 2, (lower, upper))
+    _assert_same_polygons(_contours_module._filled(z, lower, upper, threads=2, bands=2), _plain(z, lower, upper))
+
+
+def _reference_keyhole(outer, holes):
+    """The bridging rule spelled out hole by hole, ring by ring (the pre-vectorised code)."""
+    rings = [outer if _signed_area(outer) > 0 else outer[::-1]]
+    for hole in sorted(holes, key=lambda h: -float(h[:, 0].max())):
+        hole = hole[::-1] if _signed_area(hole) > 0 else hole
+        m = int(np.argmax(hole[:, 0]))
+        rings.append(np.concatenate([hole[m:], hole[:m]]))  # M first
+    bridges = [[] for _ in rings]
+    for k in range(1, len(rings)):
+        mx, my = rings[k][0]
+        best = (np.inf, 0, 0, 0.0)
+        for r in range(k):
+            ax, ay = rings[r][:, 0], rings[r][:, 1]
+            bx, by = np.roll(ax, -1), np.roll(ay, -1)
+            hit = np.flatnonzero((ay <= my) != (by <= my))
+            t = (my - ay[hit]) / (by[hit] - ay[hit])
+            x_hit = ax[hit] + t * (bx[hit] - ax[hit])
+            ok = np.flatnonzero(x_hit >= mx)
+            if ok.size:
+                j = ok[np.argmin(x_hit[ok])]
+                if x_hit[j] < best[0]:
+                    best = (float(x_hit[j]), r, int(hit[j]), float(t[j]))
+        x_p, r, e, t = best
+        bridges[r].append((e, t, np.array([[x_p, my]]), k))
+
+    def splice(r):
+        out, cursor = [], 0
+        for e, _, p, k in sorted(bridges[r], key=lambda b: (b[0], b[1])):
+            out += [rings[r][cursor:e + 1], p] + splice(k) + [rings[k][:1], p]
+            cursor = e + 1
+        return out + [rings[r][cursor:]]
+
+    return np.concatenate(splice(0))
+
+
+def test_keyhole_bridges_as_the_plain_ray_search():
+    # the vectorised bridging against the rule spelled out, on contourpy's rings and on
+    # the same rings reversed (the orientation fix-up), symmetric fields (ties) included
+    m = _contours_module
+    checked = 0
+    for seed in range(8):
+        z = _smooth(seed, (60, 70), 2.5)
+        if seed % 2:
+            z = z + z[::-1]  # holes with equal extremes
+        for polygon in m._filled(z, float(np.quantile(z, 0.45)), 10.0):
+            if len(polygon) < 2:
+                continue
+            outer, holes = polygon[0], polygon[1:]
+            want = _reference_keyhole(outer, holes)
+            np.testing.assert_array_equal(m._keyhole(outer, holes), want)
+            np.testing.assert_array_equal(np.concatenate(m._keyhole_pieces(outer, holes, oriented=True)), want)
+            np.testing.assert_array_equal(m._keyhole(outer[::-1], [h[::-1] for h in holes]), want)
+            checked += 1
+    assert checked >= 5
+
+
+def test_layout_packing_matches_layout_from_polygons():
+    m = _contours_module
+    z = np.round(_smooth(2, (70, 80), 2.0) * 6)  # duplicate vertices, zero-area slivers
+    scale, shift = np.array([2.0, 0.7]), np.array([-5.0, 3.25])
+    for region in ("above", "below"):
+        lower, upper = _levels(z, 0.0, region)
+        rings = [p[0] if len(p) == 1 else m._keyhole(p[0], p[1:]) for p in m._filled(z, lower, upper)]
+        want = Layout.from_polygons([r * scale + shift for r in rings if abs(m._area(r)) > 0], layer=(4, 2))
+        _same_layout(m._layout([[r] for r in rings], scale, shift, (4, 2)), want)
+
+
+def test_errors_are_unchanged_and_threads_are_checked():
+    big = _benchmark_image(300).astype(np.float64)
+    big[123, 45] = np.nan
+    with pytest.raises(InvalidParameterError) as info:
+        contours(big, 0.3, 1.0)
+    assert info.value.name == "field[123, 45]"
+    big[123, 45] = -np.inf
+    with pytest.raises(InvalidParameterError) as info:
+        contours(big.astype(np.float32), 0.3, "bad")
+    assert info.value.name == "field[123, 45]"  # the field is checked first
+    with pytest.raises(InvalidParameterError) as info:
+        contours(np.ones((3, 4)) * np.arange(4), 1.5, 1.0, threads=0)
+    assert info.value.name == "threads"
+    with pytest.raises(InvalidParameterError) as info:
+        contours(np.ones((3, 4)) * np.arange(4), 1.5, 1.0, layer=(-1, 0))
+    assert info.value.name == "layer"
