@@ -202,7 +202,8 @@ def test_bands_join_regions_on_the_border_corners_and_across_every_seam():
         "bar": np.exp(-((x - 18.3) ** 2) / 30.0),
         "snake": np.cos(x / 2.1 + 2.0 * np.sin(y / 3.3)),
         # everything inside but for a hole on each seam
-        "holes": 1.0 - np.maximum.reduce([np.exp(-((x - 18.1) ** 2 + (y - s) ** 2) / 8.0) for s in (5, 10, 20, 30, 40)]),
+        "holes": 1.0 - np.maximum.reduce([np.exp(-((x - 18.1) ** 2 + (y - s) ** 2) / 8.0)
+                                          for s in (5, 10, 20, 30, 40)]),
     }
     for name, z in fields.items():
         for region, level in (("above", 0.5), ("below", 0.5)) if name != "snake" else (("above", 0.1), ("below", 0.1)):
