@@ -19,10 +19,10 @@ differences. The Hamiltonian is
     H = f_iso G + sum_k f_dir w_k vis_k max(0, sum_a d_ka U_ka)
 
 with G the Osher-Sethian upwind gradient norm for a speed >= 0 (Engquist-Osher for
-F |grad phi|), or G = 1 when phi is known to be a signed distance (``distance=True``), and U_ka the backward difference where the ion direction d_k has a positive
-component (it travels towards +a) and the forward one where negative: the directional
-term is upwind advection along d_k, clipped so that surfaces facing away are not etched
-(flux proportional to the cosine of the incidence angle). ``phi_t + H = 0``: solid shrinks.
+F |grad phi|), or G = 1 when phi is known to be a signed distance (``distance=True``),
+and U_ka the backward difference where the ion direction d_k has a positive component
+(it travels towards +a) and the forward one where negative: the directional term is
+upwind advection along d_k, clipped so that surfaces facing away are not etched (flux proportional to the cosine of the incidence angle). ``phi_t + H = 0``: solid shrinks.
 With ``distance=True`` the isotropic term moves the zero level by exactly ``f_iso dt``
 wherever phi is a signed distance, whatever the shape: the distance to the void grown by
 a ball of radius r is the old distance less r (a Minkowski sum). The upwind G, in
@@ -104,7 +104,9 @@ def hamiltonian(phi: Any, spacing: tuple[float, float, float], f_iso: Any, f_dir
         phi is a signed distance: the isotropic term is ``f_iso`` (G = 1).
     """
     xp = array_module(phi)
-    diffs = {a: _one_sided(xp, phi, a, spacing[a], order) for a in _axes(phi)}
+    ions = len(np.asarray(weights).reshape(-1)) > 0
+    # the differences feed G and the ion terms: none are needed for G = 1 without ions
+    diffs = {a: _one_sided(xp, phi, a, spacing[a], order) for a in _axes(phi)} if ions or not distance else {}
     if distance:
         h = f_iso + xp.zeros_like(phi)
     else:
