@@ -171,38 +171,6 @@ class ndarray:
         self._a.shape = value
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._a.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self._a.ndim
-
-    @property
-    def size(self) -> int:
-        return self._a.size
-
-    @property
-    def nbytes(self) -> int:
-        return self._a.nbytes
-
-    @property
-    def itemsize(self) -> int:
-        return self._a.itemsize
-
-    @property
-    def strides(self) -> tuple[int, ...]:
-        return self._a.strides
-
-    @property
-    def flags(self) -> Any:
-        return self._a.flags
-
-    @property
-    def T(self) -> "ndarray":
-        return ndarray._from(self._a.T)
-
-    @property
     def real(self) -> "ndarray":
         return ndarray._from(self._a.real)
 
@@ -219,6 +187,8 @@ class ndarray:
         self._a.imag = _unwrap(value)
 
     def __getattr__(self, name: str) -> Any:
+        # dtype, ndim, size, nbytes, strides, flags, T, ... and methods: numpy's, with
+        # arrays in and out on the device
         if name.startswith("__"):  # no __array_interface__ / __array_struct__: no host view
             raise AttributeError(name)
         value = getattr(self._a, name)
