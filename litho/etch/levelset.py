@@ -22,7 +22,8 @@ with G the Osher-Sethian upwind gradient norm for a speed >= 0 (Engquist-Osher f
 F |grad phi|), or G = 1 when phi is known to be a signed distance (``distance=True``),
 and U_ka the backward difference where the ion direction d_k has a positive component
 (it travels towards +a) and the forward one where negative: the directional term is
-upwind advection along d_k, clipped so that surfaces facing away are not etched (flux proportional to the cosine of the incidence angle). ``phi_t + H = 0``: solid shrinks.
+upwind advection along d_k, clipped so that surfaces facing away are not etched (flux
+proportional to the cosine of the incidence angle). ``phi_t + H = 0``: solid shrinks.
 With ``distance=True`` the isotropic term moves the zero level by exactly ``f_iso dt``
 wherever phi is a signed distance, whatever the shape: the distance to the void grown by
 a ball of radius r is the old distance less r (a Minkowski sum). The upwind G, in
