@@ -26,11 +26,12 @@ COMPILER_DIRECTIVES = {
 
 # Extensions built with OpenMP (prange); they are correct, and identical, run serially.
 # LITHO_NO_OPENMP=1 builds them without it; a compiler that rejects -fopenmp falls back.
-OPENMP_KERNELS = {"levelset"}
+OPENMP_KERNELS = {"levelset", "peb"}
 OPENMP_FLAGS = ["-fopenmp"]
 # Extra per-kernel compile flags (levelset: sqrt without the errno branch; it never sees a
-# negative argument).
-KERNEL_FLAGS = {"levelset": ["-fno-math-errno"]}
+# negative argument; peb: no floating-point traps, which lets GCC turn the selects of its
+# branch-free loop into vector blends, i.e. vectorise it).
+KERNEL_FLAGS = {"levelset": ["-fno-math-errno"], "peb": ["-fno-trapping-math"]}
 
 
 def _use_openmp() -> bool:

@@ -82,10 +82,18 @@ wave, sigma = 17.4 nm over 60 s, ``k_amp`` = 0.08/s, ``quencher`` = 0.2, default
 inhibitor is within 1.2e-2 where 0.2 < m < 0.8, rms 7.2e-3, max 3.8e-2 (at m ~ 0.96, in
 the dark region). With a diffusing quencher (``D_q = D_h / 4``): 0.17 nm, 1.6e-2, 7.0e-3,
 3.0e-2. The errors fall as ``1/steps`` (8 steps: 0.15 nm, 9.3e-3, 5.5e-3, 3.1e-2; 16
-steps: 0.08 nm, 4.8e-3, 2.8e-3, 1.7e-2). Six steps is the most that meets the speed
-target of the issue (64 x 512 x 512 float32 voxels in <= 2 s on 2 cores; each step costs
-~0.3 s there, see ``benchmarks/bench_resist_peb.py``). Non-uniform steps (finer at
-the start or at the end) were measured no better.
+steps: 0.08 nm, 4.8e-3, 2.8e-3, 1.7e-2). Six steps keep the issue's speed target with
+a margin (64 x 512 x 512 float32 voxels in <= 2 s on 2 cores; each step costs ~0.2 s
+there, see ``benchmarks/bench_resist_peb.py``). Non-uniform steps (finer at the start or
+at the end) were measured no better.
+
+Cost
+----
+Per step: a lateral FFT pair per diffusing species, the z propagator (a small dense
+matrix product) and one neutralisation pass. On the CPU in float32 the pass is the
+Cython kernel ``litho._kernels.peb`` (the expressions of :func:`_neutralise` fused into
+one vectorised loop: 0.02 s for 64 x 512 x 512 voxels on 2 cores, against 0.16 s for the
+whole-array operations); float64 and CuPy run :func:`_neutralise` by chunks.
 """
 
 from __future__ import annotations
@@ -643,6 +651,9 @@ def _neutralise(h: Any, q: Any, acc: Any, tau: float, k: float, guard: bool, xp:
     The bound acts only where a negative minority outweighs the majority, i.e. only on
     ringing; the discrete Laplacian never produces negative values and needs no guard.
     ``h - q`` is conserved exactly in every case.
+
+    The CPU float32 bake runs the same expressions, fused, in ``kernels/peb.pyx``: change
+    both together.
     """
     f = h.dtype.type
     kt = f(k * tau)
@@ -729,21 +740,33 @@ def _bake_split(peb: PEB, h: Any, g: _Grid) -> BakeResult:
     # acc holds k_quench * int h dt until the last step turns it into the inhibitor
     finish = dtype.type(-peb.k_amp / peb.k_quench)
 
-    def react(tau: float, **fused: Any) -> Any:
-        return lambda hc, qc, ac, s: _neutralise(hc, qc, ac, tau, peb.k_quench, guard, xp, s, **fused)
+    fused_kernel = not g.gpu and dtype == np.float32
+
+    def neutralise(tau: float, q_in: Any = None, first: bool = False, finish: Any = None) -> None:
+        """One neutralisation pass over the whole volume: the Cython kernel on the CPU in
+        float32, else whole-array operations by chunks (numpy in float64, CuPy)."""
+        nonlocal h, q
+        if fused_kernel:
+            from .._kernels.peb import neutralise as kernel
+
+            h, q = np.ascontiguousarray(h), np.ascontiguousarray(q)  # (views, as the FFTs return them)
+            kernel(h.reshape(-1), q.reshape(-1), acc.reshape(-1), peb.k_quench * tau, guard,
+                   -1.0 if q_in is None else float(q_in), first, 1.0 if finish is None else float(finish), threads)
+            return
+        _chunked(pool, g, lambda hc, qc, ac, s: _neutralise(hc, qc, ac, tau, peb.k_quench, guard, xp, s, q_in=q_in,
+                                                            first=first, finish=finish), h, q, acc, scratch=5)
 
     # BLAS (the dense z propagator) runs in this pool's threads, one BLAS thread each
     single_blas = threadpool_limits(limits=1, user_api="blas") if pool is not None else contextlib.nullcontext()
     try:
         with single_blas:
-            _chunked(pool, g, react(0.5 * dt, q_in=dtype.type(peb.quencher), first=True), h, q, acc, scratch=5)
+            neutralise(0.5 * dt, q_in=dtype.type(peb.quencher), first=True)
             for i in range(steps):
                 h = linear_h(h, pool)
                 if linear_q.diffuses:
                     q = linear_q(q, pool)
                 last = i == steps - 1
-                _chunked(pool, g, react(0.5 * dt if last else dt, finish=finish if last else None), h, q, acc,
-                         scratch=5)
+                neutralise(0.5 * dt if last else dt, finish=finish if last else None)
     finally:
         if pool is not None:
             pool.shutdown()

@@ -354,6 +354,82 @@ def test_float32_matches_float64(quencher):
         np.testing.assert_allclose(getattr(r32, name), getattr(r64, name), atol=1e-5, err_msg=name)
 
 
+def _ulps(value: np.ndarray, exact: np.ndarray) -> float:
+    """Largest error of float32 ``value`` in units in the last place of the exact value."""
+    return float(np.max(np.abs(value.astype(np.float64) - exact) / np.spacing(np.abs(exact.astype(np.float32)))))
+
+
+def test_neutralisation_kernel_functions_are_accurate():
+    """The kernel's branch-free expm1, exp and log1p against numpy in float64.
+
+    Bounds: a correctly rounded float32 function is within 0.5 ulp; the polynomials and
+    their range reductions add a few roundings (measured 1.13, 1.14 and 3.1 ulps); 2, 2
+    and 4 ulps keep the float32 bake as accurate as numpy's float32 functions would.
+    """
+    from litho._kernels import peb as kernel
+
+    rng = np.random.default_rng(3)
+    y = np.concatenate([-np.logspace(-30, np.log10(50), 20001), rng.uniform(-50, 0, 20000), [0.0]]).astype(np.float32)
+    assert _ulps(kernel.expm1_neg(y), np.expm1(y.astype(np.float64))) < 2
+    x = np.concatenate([-np.logspace(-30, np.log10(87), 20001), rng.uniform(-87, 0, 20000), [0.0]]).astype(np.float32)
+    assert _ulps(kernel.exp_neg(x), np.exp(x.astype(np.float64))) < 2
+    np.testing.assert_array_equal(kernel.exp_neg(np.array([-87.5, -200.0, -np.inf], np.float32)), 0.0)  # < 2e-38
+    s = np.concatenate([np.logspace(-30, 30, 20001), -np.logspace(-30, np.log10(0.999), 10000),
+                        rng.uniform(-0.5, 10, 20000), [0.0]]).astype(np.float32)
+    assert _ulps(kernel.log1p(s), np.log1p(s.astype(np.float64))) < 4
+    assert np.isnan(kernel.log1p(np.array([-1.0, -3.0], np.float32))).all()  # as numpy
+
+
+@pytest.mark.parametrize("fused", [dict(q_in=0.2, first=True), dict(), dict(finish=-0.08 / 1000.0),
+                                   dict(first=True), dict(q_in=0.3, finish=-1e-4)])
+@pytest.mark.parametrize("guard", [True, False])
+@pytest.mark.parametrize("tau", [1e-3, 10.0])
+def test_neutralisation_kernel_matches_whole_array_code(fused, guard, tau):
+    """The fused float32 pass (the CPU bake's) equals ``_neutralise`` run in float64.
+
+    Inputs cover h = q, h = 0, negative minorities (ringing; with and without the guard)
+    and both the slow (k tau |d| << 1) and the instantaneous regime. The first two
+    combinations and the finishing pass are the bake's three specialised loops, the last
+    two take the general loop. Bounds: float32 rounding of values <= 1 (6e-8) times the
+    dozen operations: 3e-7 absolute for h and q; acc (up to ~1e4) 3e-6 relative
+    (measured at most 7e-8, 5e-8 and 2.3e-6).
+    """
+    from litho._kernels import peb as kernel
+
+    rng = np.random.default_rng(7)
+    n = 50_003  # not a multiple of the kernel's chunk or vector length
+    h = rng.uniform(0.0, 1.0, n).astype(np.float32)
+    h[:500], h[500:1000], h[1000:1500] = 0.2, 0.0, -0.01
+    q = rng.uniform(0.0, 0.4, n).astype(np.float32)
+    q[1500:2000] = -0.02
+    acc = rng.uniform(0.0, 100.0, n).astype(np.float32)
+    k = 1000.0
+    ref = [a.astype(np.float64) for a in (h, q, acc)]
+    with np.errstate(all="ignore"):
+        peb_module._neutralise(*ref, tau, k, guard, np, [np.empty(n) for _ in range(5)],
+                               **{key: np.float64(v) if key != "first" else v for key, v in fused.items()})
+    got = [h.copy(), q.copy(), acc.copy()]
+    kernel.neutralise(*got, k * tau, guard, fused.get("q_in", -1.0), fused.get("first", False),
+                      fused.get("finish", 1.0), 2)
+    finite = np.isfinite(ref[0]) & np.isfinite(ref[2])
+    for g, r in zip(got, ref):
+        np.testing.assert_array_equal(np.isfinite(g), np.isfinite(r))  # same NaNs (unguarded blow-up)
+    assert finite.mean() > 0.9
+    np.testing.assert_allclose(got[0][finite], ref[0][finite], rtol=0, atol=3e-7)
+    np.testing.assert_allclose(got[1][finite], ref[1][finite], rtol=0, atol=3e-7)
+    np.testing.assert_allclose(got[2][finite], ref[2][finite], rtol=3e-6, atol=1e-30)
+
+
+def test_neutralisation_kernel_rejects_bad_arguments():
+    from litho._kernels import peb as kernel
+
+    a = np.zeros(8, np.float32)
+    with pytest.raises(ValueError, match="differ in length"):
+        kernel.neutralise(a, a[:4], a, 1.0, True)
+    with pytest.raises(ValueError, match="threads"):
+        kernel.neutralise(a, a, a, 1.0, True, threads=0)
+
+
 @pytest.mark.parametrize("quencher", [0.0, 0.2])
 def test_dense_z_operator_equals_dct(monkeypatch, quencher):
     """The precomputed z matrix is the DCT-II -> symbol -> inverse DCT-II operator (rounding: 1e-12)."""
