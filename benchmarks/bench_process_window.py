@@ -60,7 +60,7 @@ class FocusExposureMatrix:
 
 
 class Contours:
-    """Marching-squares contours (contourpy) of a 2048^2 aerial image."""
+    """Marching-squares contours (the Cython kernel, keyholing and Layout packing) of a 2048^2 aerial image."""
 
     def setup(self):
         x = (np.arange(2048) + 0.5)[None, :]

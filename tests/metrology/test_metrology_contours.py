@@ -109,15 +109,10 @@ def _plain(z, lower, upper):
     return [[p[a:b - 1] for a, b in zip(o[:-1], o[1:])] for p, o in zip(points, offsets)]
 
 
-def _banded(z, lower, upper, bands, threads=2):
-    """The band-wise trace joined by _merge_bands (no fallback: a failed join raises)."""
-    m = _contours_module
-    ny = z.shape[0]
-    rows = -(-(ny - 1) // bands)
-    n_bands = -(-(ny - 1) // rows)
-    assert (n_bands > 1) == (bands > 1)
-    assert m._seams_clear(z, rows, n_bands, (lower, upper)), "seam rows not clear: pick another field"
-    return m._merge_bands(*m._trace(z, lower, upper, rows, threads), rows)
+def _traced(z, lower, upper):
+    """litho's rings (the kernel, grouped into regions) for contourpy's filled(lower, upper)."""
+    region = "above" if upper > float(np.max(z)) else "below"
+    return _contours_module._polygons(np.asarray(z), lower if region == "above" else upper, region)
 
 
 def _signed_area(ring):
@@ -137,7 +132,9 @@ def _assert_same_polygons(got, ref):
     for g, r in zip(got, ref):
         assert g[0].shape == r[0].shape
         np.testing.assert_allclose(g[0], r[0], rtol=0, atol=1e-12)
-        assert sum(map(_signed_area, g)) == pytest.approx(sum(map(_signed_area, r)), rel=1e-12, abs=1e-12)
+        # (vertices agree to ~1e-13, the crossing's rounding; summed over 10^3 vertices an
+        # area to ~1e-12 relative)
+        assert sum(map(_signed_area, g)) == pytest.approx(sum(map(_signed_area, r)), rel=1e-11, abs=1e-12)
         assert len(g) == len(r)
         gh = sorted((_canonical(h) for h in g[1:]), key=lambda h: tuple(h[0]))
         rh = sorted((_canonical(h) for h in r[1:]), key=lambda h: tuple(h[0]))
@@ -164,58 +161,55 @@ def _smooth(seed, shape, sigma):
     return gaussian_filter(np.random.default_rng(seed).standard_normal(shape), sigma)
 
 
-def test_bands_join_into_the_single_trace_on_the_benchmark_image():
+def test_kernel_traces_contourpys_rings_on_the_benchmark_image():
+    # the same polygons in the same order, each outer ring from the same vertex
     z = _benchmark_image()
     for region in ("above", "below"):
         lower, upper = _levels(z, 0.3, region)
         ref = _plain(z, lower, upper)
-        got = _banded(z, lower, upper, bands=2)
-        assert sum(len(p) - 1 for p in ref) > 20  # holes, and regions cut by the seam
-        _assert_same_polygons(got, ref)
-    lower, upper = _levels(z, 0.3, "above")
-    _assert_same_polygons(_banded(z, lower, upper, bands=5, threads=3), _plain(z, lower, upper))
-    _same_layout(contours(z, 0.3, 1.0), contours(z, 0.3, 1.0, threads=1))
+        assert sum(len(p) - 1 for p in ref) > 20  # holes
+        _assert_same_polygons(_traced(z, lower, upper), ref)
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_bands_join_on_random_smooth_fields(seed):
+def test_kernel_traces_contourpys_rings_on_random_smooth_fields(seed):
     rng = np.random.default_rng(100 + seed)
-    shape = (int(rng.integers(20, 160)), int(rng.integers(2, 160)))
+    shape = (int(rng.integers(2, 160)), int(rng.integers(2, 160)))
     z = _smooth(seed, shape, rng.uniform(0.8, 5.0))
     level = float(np.quantile(z, rng.uniform(0.25, 0.75)))
     for region in ("above", "below"):
         lower, upper = _levels(z, level, region)
-        for bands in (2, 3, min(9, shape[0] - 1)):
-            _assert_same_polygons(_banded(z, lower, upper, bands, threads=int(rng.integers(1, 4))),
-                                  _plain(z, lower, upper))
+        _assert_same_polygons(_traced(z, lower, upper), _plain(z, lower, upper))
 
 
-def test_bands_join_regions_on_the_border_corners_and_across_every_seam():
+def test_kernel_traces_regions_on_the_border_corners_and_saddles():
     ny, nx = 41, 37
     y, x = np.mgrid[0:ny, 0:nx] + 0.37
     fields = {
         # a blob at each corner and one along each side: closed along the border
         "corners": np.maximum.reduce([np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / 60.0)
                                       for cx, cy in ((0, 0), (nx, 0), (0, ny), (nx, ny), (nx / 2, 0), (0, ny / 2))]),
-        # a vertical bar over the whole height: one region through every seam, and
-        # a wavy one that crosses each seam several times
+        # a region over the whole height, and a wavy one crossing rows many times
         "bar": np.exp(-((x - 18.3) ** 2) / 30.0),
         "snake": np.cos(x / 2.1 + 2.0 * np.sin(y / 3.3)),
-        # everything inside but for a hole on each seam
+        # everything inside but for holes, some on the border
         "holes": 1.0 - np.maximum.reduce([np.exp(-((x - 18.1) ** 2 + (y - s) ** 2) / 8.0)
-                                          for s in (5, 10, 20, 30, 40)]),
+                                          for s in (0, 5, 10, 20, 30, 40)]),
+        # a checkerboard: every quad between samples of alternating sides is a saddle
+        "saddles": np.cos(np.pi * np.floor(x)) * np.cos(np.pi * np.floor(y)) + 0.3 * np.sin(x * y / 7.0),
     }
     for name, z in fields.items():
-        for region, level in (("above", 0.5), ("below", 0.5)) if name != "snake" else (("above", 0.1), ("below", 0.1)):
+        level = {"snake": 0.1, "saddles": 0.05}.get(name, 0.5)
+        for region in ("above", "below"):
             lower, upper = _levels(z, level, region)
             ref = _plain(z, lower, upper)
-            for bands in (2, 4, 8, 20, 40):
-                _assert_same_polygons(_banded(z, lower, upper, bands), ref)
+            assert ref, name
+            _assert_same_polygons(_traced(z, lower, upper), ref)
 
 
-def test_bands_join_nested_rings_with_holes_cut_by_seams():
+def test_kernel_traces_nested_rings():
     # concentric rings: region inside region inside region (polygons with holes with
-    # islands with holes), off-centre so that no seam is a symmetry line
+    # islands with holes)
     ny, nx = 90, 80
     y, x = np.mgrid[0:ny, 0:nx] + 0.5
     r = np.hypot(x - 41.3, y - 44.7)
@@ -224,27 +218,92 @@ def test_bands_join_nested_rings_with_holes_cut_by_seams():
         lower, upper = _levels(z, 0.05, region)
         ref = _plain(z, lower, upper)
         assert max(len(p) for p in ref) >= 2 and len(ref) >= 4
-        for bands in (2, 3, 7, 11, 89):
-            _assert_same_polygons(_banded(z, lower, upper, bands), ref)
+        _assert_same_polygons(_traced(z, lower, upper), ref)
 
 
-def test_bands_on_very_small_fields():
+def test_kernel_on_very_small_fields():
     z = np.array([[0.0, 1.0], [2.0, 3.0]])
     lower, upper = _levels(z, 1.5, "above")
-    _assert_same_polygons(_banded(z, lower, upper, bands=1), _plain(z, lower, upper))
+    _assert_same_polygons(_traced(z, lower, upper), _plain(z, lower, upper))
     z = _smooth(7, (3, 7), 0.7)
     level = float(np.median(z)) + 1e-3
     for region in ("above", "below"):
         lower, upper = _levels(z, level, region)
-        _assert_same_polygons(_banded(z, lower, upper, bands=2), _plain(z, lower, upper))
-        _assert_same_polygons(_banded(z.T.copy(), lower, upper, bands=6), _plain(z.T, lower, upper))
+        _assert_same_polygons(_traced(z, lower, upper), _plain(z, lower, upper))
+        _assert_same_polygons(_traced(z.T.copy(), lower, upper), _plain(z.T, lower, upper))
 
 
-def _force_bands(monkeypatch, cores=8):
-    m = _contours_module
-    monkeypatch.setattr(m, "_PARALLEL_MIN_SAMPLES", 0)
-    monkeypatch.setattr(m, "_BAND_MIN_ROWS", 1)
-    monkeypatch.setattr(m, "cpu_threads", lambda: cores)
+def test_kernel_with_samples_on_the_level():
+    # samples exactly on the level (on the boundary: outside "above", inside "below"):
+    # contourpy repeats such a vertex where the boundary touches it, the kernel writes it
+    # once, and contourpy may add rings of zero area (which contours() drops); otherwise
+    # the same rings (any start)
+    def dedup(ring):
+        keep = np.ones(len(ring), dtype=bool)
+        keep[1:] = np.any(ring[1:] != ring[:-1], axis=1)
+        ring = ring[keep]
+        return ring[:-1] if len(ring) > 1 and np.array_equal(ring[-1], ring[0]) else ring
+
+    def normal(polygons):
+        # per region: its outer ring and its holes, each from its least vertex; zero-area
+        # rings and regions dropped; regions in a fixed order
+        out = []
+        for p in polygons:
+            rings = [_canonical(dedup(r)) for r in p]
+            rings = [r for r in rings if len(r) >= 3 and _signed_area(r) != 0]
+            if rings and _signed_area(rings[0]) > 0:
+                out.append([rings[0]] + sorted(rings[1:], key=lambda r: (len(r), tuple(r[0]))))
+        return sorted(out, key=lambda p: (len(p[0]), tuple(p[0][0])))
+
+    touching = 0
+    for seed in range(6):
+        z = np.round(_smooth(seed, (40, 50), 2.0) * 8)
+        for region in ("above", "below"):
+            lower, upper = _levels(z, 0.0, region)
+            ref, got = normal(_plain(z, lower, upper)), normal(_traced(z, lower, upper))
+            assert len(got) == len(ref)
+            for g, r in zip(got, ref):  # the same holes in each region
+                assert len(g) == len(r)
+                for a, b in zip(g, r):
+                    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+            vertices = np.concatenate([r for p in got for r in p])
+            touching += len(vertices) - len(np.unique(vertices, axis=0))
+    assert touching > 0  # rings that meet at samples on the level were among them
+
+
+def test_float32_field_is_compared_with_the_level_in_float64():
+    # a float32 field traces as its float64 copy, vertex for vertex, also for a level
+    # that float32 cannot represent with samples on either side of it
+    z = _smooth(4, (60, 70), 2.0).astype(np.float32)
+    level = float(np.float32(np.median(z)))
+    z.flat[::97] = level
+    z.flat[1::97] = np.nextafter(np.float32(level), np.float32(np.inf))
+    for lv in (level, np.nextafter(level, np.inf), np.nextafter(level, -np.inf)):
+        for region in ("above", "below"):
+            got = _contours_module._polygons(z, lv, region)
+            want = _contours_module._polygons(z.astype(np.float64), lv, region)
+            assert len(got) == len(want)
+            for g, w in zip(got, want):
+                assert len(g) == len(w)
+                for a, b in zip(g, w):
+                    np.testing.assert_array_equal(a, b)
+
+
+def test_kernel_rejects_what_it_cannot_trace():
+    from litho._kernels.contour import rings
+
+    z = np.arange(12.0).reshape(3, 4)
+    for bad in (z[:, ::2], z.astype(np.int64), z[None]):
+        with pytest.raises(ValueError, match="C-contiguous 2-D float32 or float64"):
+            rings(bad, 5.5)
+    # z = 0 .. 11 row by row, z > 5.5: samples (1, 2), (1, 3) and row 2; crossings by hand
+    # (e.g. x = 1.5 between 5 and 6 on row 1, y = 0.875 between 2 and 6 in column 2),
+    # anticlockwise from the first quad, closed along the top and side borders
+    xy, offsets = rings(z, 5.5)
+    want = [[1.5, 1.0], [2.0, 0.875], [3.0, 0.625], [3.0, 1.0], [3.0, 2.0], [2.0, 2.0], [1.0, 2.0], [0.0, 2.0],
+            [0.0, 1.375], [1.0, 1.125]]
+    np.testing.assert_array_equal(xy, want)
+    assert offsets.tolist() == [0, 10]
 
 
 def _same_layout(a, b):
@@ -254,38 +313,12 @@ def _same_layout(a, b):
     np.testing.assert_array_equal(a.layers, b.layers)
 
 
-def test_contours_do_not_depend_on_threads(monkeypatch):
-    # the whole pipeline (keyholes, normalisation, nm) from a banded trace equals the one
-    # from a single-piece trace, vertex for vertex; symmetric fields (where the keyholes
-    # depend on where a hole starts) and degenerate ones (samples on the level: these
-    # may fall back to one piece) included
-    _force_bands(monkeypatch)
-    rng = np.random.default_rng(11)
-    for t in range(32):
-        shape = (int(rng.integers(8, 90)), int(rng.integers(3, 90)))
-        z = _smooth(t, shape, rng.uniform(0.8, 4.0))
-        if t % 4 == 1:
-            z = z + z[::-1]  # mirror symmetry: holes whose rightmost x is taken twice
-        if t % 4 == 2:
-            z = z + z[::-1, ::-1]  # point symmetry: holes with equal rightmost x
-        if t % 4 == 3:
-            z = np.round(z * 8)  # samples on the level
-        level = float(np.quantile(z, rng.uniform(0.3, 0.7)))
-        if not z.min() < level < z.max():
-            continue
-        for region in ("above", "below"):
-            one = contours(z, level, (2.0, 1.5), (-3.0, 7.0), region=region, layer=(2, 1), threads=1)
-            for threads in (2, 3, 7):
-                _same_layout(contours(z, level, (2.0, 1.5), (-3.0, 7.0), region=region, layer=(2, 1),
-                                      threads=threads), one)
-
-
-def test_contours_of_a_large_field_reuse_generators_correctly():
-    # fields this large keep their generators (and buffers) between calls: alternating
-    # fields of one shape, and a concurrent call from another thread, each get their own
+def test_contours_from_concurrent_threads():
+    # the kernel and the per-thread work arrays: calls from several threads at once give
+    # each its own result
     z1 = _benchmark_image(640)
     z2 = _smooth(5, (640, 640), 6.0).astype(np.float32)
-    refs = [contours(z, lv, 1.0, threads=1) for z, lv in ((z1, 0.3), (z2, 0.0))]
+    refs = [contours(z, lv, 1.0) for z, lv in ((z1, 0.3), (z2, 0.0))]
     errors = []
 
     def work():
@@ -303,16 +336,6 @@ def test_contours_of_a_large_field_reuse_generators_correctly():
     for t in threads:
         t.join()
     assert not errors
-    lower, upper = _levels(z2, 0.0, "above")
-    _assert_same_polygons(_contours_module._filled(z2, lower, upper, threads=2), _plain(z2, lower, upper))
-
-
-def test_a_seam_on_the_level_falls_back_to_one_piece():
-    z = _smooth(3, (50, 40), 2.0)
-    level = float(z[25, 17])  # a sample on the seam row of two bands lies on the level
-    lower, upper = _levels(z, level, "above")
-    assert not _contours_module._seams_clear(z, 25, 2, (lower, upper))
-    _assert_same_polygons(_contours_module._filled(z, lower, upper, threads=2, bands=2), _plain(z, lower, upper))
 
 
 def _reference_keyhole(outer, holes):
@@ -351,7 +374,7 @@ def _reference_keyhole(outer, holes):
 
 
 def test_keyhole_bridges_as_the_plain_ray_search():
-    # the vectorised bridging against the rule spelled out, on contourpy's rings and on
+    # the vectorised bridging against the rule spelled out, on the kernel's rings and on
     # the same rings reversed (the orientation fix-up), symmetric fields (ties) included
     m = _contours_module
     checked = 0
@@ -359,7 +382,7 @@ def test_keyhole_bridges_as_the_plain_ray_search():
         z = _smooth(seed, (60, 70), 2.5)
         if seed % 2:
             z = z + z[::-1]  # holes with equal extremes
-        for polygon in m._filled(z, float(np.quantile(z, 0.45)), 10.0):
+        for polygon in m._polygons(z, float(np.quantile(z, 0.45)), "above"):
             if len(polygon) < 2:
                 continue
             outer, holes = polygon[0], polygon[1:]
@@ -376,13 +399,12 @@ def test_layout_packing_matches_layout_from_polygons():
     z = np.round(_smooth(2, (70, 80), 2.0) * 6)  # duplicate vertices, zero-area slivers
     scale, shift = np.array([2.0, 0.7]), np.array([-5.0, 3.25])
     for region in ("above", "below"):
-        lower, upper = _levels(z, 0.0, region)
-        rings = [p[0] if len(p) == 1 else m._keyhole(p[0], p[1:]) for p in m._filled(z, lower, upper)]
+        rings = [p[0] if len(p) == 1 else m._keyhole(p[0], p[1:]) for p in m._polygons(z, 0.0, region)]
         want = Layout.from_polygons([r * scale + shift for r in rings if abs(m._area(r)) > 0], layer=(4, 2))
         _same_layout(m._layout([[r] for r in rings], scale, shift, (4, 2)), want)
 
 
-def test_errors_are_unchanged_and_threads_are_checked():
+def test_errors_name_the_bad_sample():
     big = _benchmark_image(300).astype(np.float64)
     big[123, 45] = np.nan
     with pytest.raises(InvalidParameterError) as info:
@@ -392,9 +414,6 @@ def test_errors_are_unchanged_and_threads_are_checked():
     with pytest.raises(InvalidParameterError) as info:
         contours(big.astype(np.float32), 0.3, "bad")
     assert info.value.name == "field[123, 45]"  # the field is checked first
-    with pytest.raises(InvalidParameterError) as info:
-        contours(np.ones((3, 4)) * np.arange(4), 1.5, 1.0, threads=0)
-    assert info.value.name == "threads"
     with pytest.raises(InvalidParameterError) as info:
         contours(np.ones((3, 4)) * np.arange(4), 1.5, 1.0, layer=(-1, 0))
     assert info.value.name == "layer"
