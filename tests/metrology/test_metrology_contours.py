@@ -394,6 +394,23 @@ def test_keyhole_bridges_as_the_plain_ray_search():
     assert checked >= 5
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_contours_area_equals_contourpys_on_degenerate_fields(seed):
+    # the whole pipeline (nesting, keyholes, Layout) on fields with samples on the level
+    # (regions and holes that touch at them) and mirror symmetries (ties in the keyholes):
+    # the region's area as contourpy's filled contours give it, to rounding
+    rng = np.random.default_rng(50 + seed)
+    z = np.round(_smooth(seed, (int(rng.integers(20, 70)), int(rng.integers(20, 70))), 1.5) * rng.uniform(3, 9))
+    if seed % 2:
+        z = z + z[::-1]
+    for region in ("above", "below"):
+        layout = contours(z, 0.0, (1.0, 1.0), region=region, empty_ok=True)
+        lower, upper = _levels(z, 0.0, region)
+        want = sum(_signed_area(r) for p in _plain(z, lower, upper) for r in p)
+        got = sum(abs(_signed_area(np.asarray(p))) for p in layout)
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-9)
+
+
 def test_layout_packing_matches_layout_from_polygons():
     m = _contours_module
     z = np.round(_smooth(2, (70, 80), 2.0) * 6)  # duplicate vertices, zero-area slivers
