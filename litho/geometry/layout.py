@@ -64,10 +64,13 @@ def _normalise(xy: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return xy, counts
     starts = (np.cumsum(counts) - counts).astype(np.intp)
     keep = np.ones(len(xy), dtype=bool)
-    keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+    x, y = xy[:, 0], xy[:, 1]
+    np.not_equal(x[1:], x[:-1], out=keep[1:])  # column by column: no (n, 2) temporaries
+    keep[1:] |= y[1:] != y[:-1]
     keep[starts] = True
-    counts = np.add.reduceat(keep.astype(np.int64), starts)
-    xy = xy[keep]
+    if not keep.all():  # (boolean indexing copies: only when something is dropped)
+        counts = np.add.reduceat(keep.astype(np.int64), starts)
+        xy = xy[keep]
     ends = np.cumsum(counts)
     first, last = ends - counts, ends - 1
     closing = (counts > 1) & np.all(xy[last] == xy[first], axis=1)
@@ -159,6 +162,53 @@ class Layout:
         out = cls.__new__(cls)
         out._init(xy, counts, layers)
         return out
+
+    @classmethod
+    def from_packed(cls, xy: ArrayLike, counts: ArrayLike, layers: ArrayLike | None = None) -> Layout:
+        """Layout of polygons stored end to end, without a Python object per polygon.
+
+        Parameters
+        ----------
+        xy : array_like (n, 2)
+            The vertices (nm, finite) of all polygons, one polygon after another.
+        counts : array_like (m,)
+            Vertices of each polygon (integers >= 1, summing to n): polygon ``k`` is
+            ``xy[sum(counts[:k]):sum(counts[:k + 1])]``.
+        layers : array_like, optional
+            ``(m, 2)`` (layer, datatype) pairs, or one pair for all; default (0, 0).
+
+        As in the constructor, consecutive duplicate vertices and a repeated closing vertex
+        are dropped, and every polygon must keep at least 3 vertices.
+
+        Raises
+        ------
+        InvalidParameterError
+            ``xy`` not (n, 2) finite, ``counts`` not integers >= 1 summing to n, a polygon
+            (named ``polygons[k]``) left with fewer than 3 vertices, or bad ``layers``.
+        """
+        try:
+            pts = np.asarray(xy, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidParameterError("xy", xy, "an (n, 2) array of finite vertex coordinates (nm)") from None
+        if pts.ndim != 2 or pts.shape[1] != 2 or not np.isfinite(pts).all():
+            raise InvalidParameterError("xy", f"array of shape {pts.shape}", "an (n, 2) array of finite vertex coordinates (nm)")
+        n_what = f"integers >= 1 summing to the {len(pts)} vertices of xy"
+        try:
+            c = np.asarray(counts)
+        except (TypeError, ValueError):
+            raise InvalidParameterError("counts", counts, n_what) from None
+        if (c.ndim != 1 or (c.size and c.dtype.kind not in "iu") or (c.size and int(c.min()) < 1)
+                or int(c.sum()) != len(pts)):
+            raise InvalidParameterError("counts", counts, n_what)
+        c = c.astype(np.int64)
+        layer_pairs = cls._check_layers(layers, len(c))
+        out, kept = _normalise(pts, c)
+        short = np.flatnonzero(kept < 3)
+        if short.size:
+            k = int(short[0])
+            start = int(c[:k].sum())
+            raise InvalidParameterError(f"polygons[{k}]", pts[start:start + int(c[k])], _POLYGON_WHAT)
+        return cls._packed(out, kept, layer_pairs)
 
     @classmethod
     def from_polygons(cls, polygons: Iterable[ArrayLike], layer: tuple[int, int] = (0, 0)) -> Layout:

@@ -99,16 +99,13 @@ def contours(field: Any, level: float, pixel: Any, origin: tuple[float, float] =
 def _layout(rings: list[list[np.ndarray]], scale: np.ndarray, shift: np.ndarray, layer: Any) -> Layout:
     """``Layout.from_polygons([p * scale + shift for p in rings if p has an area], layer)``, vectorised.
 
-    Each polygon ``p`` comes as the list of arrays that concatenate to it.
-
-    The same normalisation as :class:`Layout` (consecutive duplicate vertices and a
-    repeated closing vertex dropped) on all vertices at once, in per-thread work arrays
-    (each fresh large array costs page faults), then packed directly (Layout copies).
+    Each polygon ``p`` comes as the list of arrays that concatenate to it. The rings are
+    joined, measured and scaled in per-thread work arrays (each fresh large array costs
+    page faults) and handed to :meth:`Layout.from_packed` (which copies and normalises).
     """
     pair = _layer_pair("layer", layer)
     if not rings:
         return Layout()
-    original = rings
     counts = np.array([sum(len(part) for part in r) for r in rings], dtype=np.int64)
     n = int(counts.sum())
     # work in per-thread scratch (fresh large arrays cost page faults); Layout copies
@@ -136,24 +133,8 @@ def _layout(rings: list[list[np.ndarray]], scale: np.ndarray, shift: np.ndarray,
     x += shift[0]
     y *= scale[1]
     y += shift[1]
-    first = np.cumsum(counts) - counts
-    keep = np.ones(len(xy), dtype=bool)
-    keep[1:] = (x[1:] != x[:-1]) | (y[1:] != y[:-1])
-    keep[first] = True
-    if not keep.all():
-        counts = np.add.reduceat(keep, first, dtype=np.int64)
-        xy = _rows(xy, keep, "layout kept")
-        first = np.cumsum(counts) - counts
-    last = first + counts - 1
-    closing = (counts > 1) & (xy[last, 0] == xy[first, 0]) & (xy[last, 1] == xy[first, 1])
-    if closing.any():
-        keep = np.ones(len(xy), dtype=bool)
-        keep[last[closing]] = False
-        xy, counts = _rows(xy, keep, "layout open"), counts - closing
-    if np.any(counts < 3):  # vertices merged by the scaling: Layout says which polygon
-        polygons = [np.concatenate(p) for p in original]
-        return Layout.from_polygons([p * scale + shift for p in polygons if abs(_area(p)) > 0], layer=layer)
-    return Layout._packed(xy, counts, np.broadcast_to(np.array(pair, dtype=np.int64), (len(counts), 2)))
+    # Layout normalises (vertices the scaling merged) and names a polygon left too short
+    return Layout.from_packed(xy, counts, pair)
 
 
 def _rows(xy: np.ndarray, keep: np.ndarray, name: str) -> np.ndarray:

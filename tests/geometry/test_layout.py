@@ -104,6 +104,37 @@ def test_from_rects_rejects_bad_rows(rects, match):
         Layout.from_rects(rects)
 
 
+def test_from_packed_equals_from_polygons():
+    # the same polygons end to end: normalised alike (a closing vertex, duplicates), layers
+    # per polygon or one pair
+    polys = [np.array([[0, 0], [4, 0], [4, 0], [4, 3], [0, 0]], float), np.array([[10, 10], [12, 10], [11, 14]], float)]
+    xy = np.concatenate(polys)
+    want = Layout(polys, layers=[(1, 0), (2, 3)])
+    got = Layout.from_packed(xy, [5, 3], [(1, 0), (2, 3)])
+    assert len(got) == 2
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(got.layers, want.layers)
+    np.testing.assert_array_equal(Layout.from_packed(xy, [5, 3], (7, 1)).layers, [[7, 1], [7, 1]])
+    assert len(Layout.from_packed(np.empty((0, 2)), [])) == 0
+    xy[0, 0] = 99.0
+    assert got.polygons[0][0, 0] == 0.0  # copied
+
+
+@pytest.mark.parametrize("xy, counts, name", [
+    (np.zeros((4, 3)), [4], "xy"),
+    (np.array([[0, 0], [1, 0], [np.nan, 1]]), [3], "xy"),
+    (np.array([[0, 0], [1, 0], [0, 1]]), [2], "counts"),
+    (np.array([[0, 0], [1, 0], [0, 1]]), [0, 3], "counts"),
+    (np.array([[0, 0], [1, 0], [0, 1]]), [1.5, 1.5], "counts"),
+    (np.array([[0, 0], [1, 0], [0, 1], [5, 5], [5, 5], [6, 5], [5, 5]], float), [3, 4], "polygons[1]"),
+])
+def test_from_packed_rejects_bad_input(xy, counts, name):
+    with pytest.raises(InvalidParameterError) as info:
+        Layout.from_packed(xy, counts)
+    assert info.value.name == name
+
+
 def test_from_polygons_bad_layer():
     with pytest.raises(InvalidParameterError, match="layer"):
         Layout.from_polygons([SQUARE], layer=(1, -2))

@@ -143,9 +143,11 @@ def test_area_matches_shapely_on_nonconvex_overlapping_polygons(polygons, grid):
 def test_area_matches_shapely_on_overlapping_manhattan_polygons(polygons, grid):
     pixel, shape, origin = grid
     got = litho.rasterize(polygons, pixel, shape, origin, dtype=np.float64)
-    assert np.abs(got - cell_truth(polygons, pixel, shape, origin)).max() <= MANHATTAN_TOL
-    truth = shapely_coverage(polygons, pixel, shape, origin)
-    assert np.abs(got - truth).max() <= GENERAL_TOL
+    # the exact coordinate-compression truth, not shapely: GEOS's union is off by 6e-5 of a
+    # pixel when two edges lie 2e-308 nm apart (hypothesis found it), and the compression
+    # handles that exactly
+    truth = cell_truth(polygons, pixel, shape, origin)
+    assert np.abs(got - truth).max() <= MANHATTAN_TOL
     # the array path merges overlaps with the 1e-9-pixel union first
     assert np.abs(array_path(polygons, pixel, shape, origin, "area") - truth).max() <= GENERAL_TOL
 
