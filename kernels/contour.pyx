@@ -114,6 +114,18 @@ cdef inline double _cross(double z0, double z1, double level, double p0, double 
     return p0 * frac + p1 * (1.0 - frac)
 
 
+cdef inline double _along(const real* z, Py_ssize_t i, Py_ssize_t stride, Py_ssize_t c, Py_ssize_t n,
+                          double level) noexcept nogil:
+    """Coordinate along its axis of the crossing on the edge from sample ``i`` (coordinate
+    ``c`` of ``n``) to sample ``i + stride``: on the border sample where the edge leads to
+    the pad (c = -1 or n - 1), else interpolated."""
+    if c < 0:
+        return 0.0
+    if c >= n - 1:
+        return <double> (n - 1)
+    return _cross(z[i], z[i + stride], level, <double> c, <double> (c + 1))
+
+
 cdef int _trace(const real* z, Py_ssize_t ny, Py_ssize_t nx, double level, bint above,
                 uint8_t* ins, Out* o) noexcept nogil:
     cdef Py_ssize_t W = nx + 2, iy, ix, sy, sx, qy, qx, p, ey, ex
@@ -168,23 +180,12 @@ cdef int _trace(const real* z, Py_ssize_t ny, Py_ssize_t nx, double level, bint 
             while True:
                 # the crossing's vertex
                 if kind == 0:
-                    p = (ey + 1) * W + ex + 1
-                    ins[p] |= 2
+                    ins[(ey + 1) * W + ex + 1] |= 2
                     y = <double> ey
-                    if ex < 0:
-                        x = 0.0
-                    elif ex >= nx - 1:
-                        x = <double> (nx - 1)
-                    else:
-                        x = _cross(z[ey * nx + ex], z[ey * nx + ex + 1], level, <double> ex, <double> (ex + 1))
+                    x = _along(z, ey * nx + ex, 1, ex, nx, level)
                 else:
                     x = <double> ex
-                    if ey < 0:
-                        y = 0.0
-                    elif ey >= ny - 1:
-                        y = <double> (ny - 1)
-                    else:
-                        y = _cross(z[ey * nx + ex], z[(ey + 1) * nx + ex], level, <double> ey, <double> (ey + 1))
+                    y = _along(z, ey * nx + ex, nx, ey, ny, level)
                 err |= _emit(o, x, y)
                 # the quad entered, and the side entered through (0 bottom, 1 right, 2 top, 3 left)
                 if kind == 0:

@@ -165,9 +165,9 @@ cdef extern from *:
     """
     void litho_neutralise_chunk(float* h, float* q, float* acc, long long n, float kt, int guard,
                                 float q_in, int first, float finish) nogil
-    float litho_expm1_neg(float y) nogil
-    float litho_exp_neg(float x) nogil
-    float litho_log1p(float s) nogil
+    float litho_expm1_neg(float y) noexcept nogil
+    float litho_exp_neg(float x) noexcept nogil
+    float litho_log1p(float s) noexcept nogil
 
 
 cdef enum:
@@ -210,31 +210,28 @@ def neutralise(float[::1] h, float[::1] q, float[::1] acc, double kt, bint guard
                                guard, <float> q_in, first, <float> finish)
 
 
-def expm1_neg(float[::1] y):
-    """``expm1`` of float32 values in [-50, 0] by the kernel's polynomial (for tests)."""
-    out = np.empty(y.shape[0], dtype=np.float32)
-    cdef float[::1] o = out
-    cdef Py_ssize_t i
-    for i in range(y.shape[0]):
-        o[i] = litho_expm1_neg(y[i])
-    return out
+ctypedef float (*unary)(float) noexcept nogil
 
 
-def exp_neg(float[::1] x):
-    """``exp`` of float32 values <= 0 by the kernel's polynomial (for tests)."""
+cdef _map(unary fn, const float[::1] x):
     out = np.empty(x.shape[0], dtype=np.float32)
     cdef float[::1] o = out
     cdef Py_ssize_t i
     for i in range(x.shape[0]):
-        o[i] = litho_exp_neg(x[i])
+        o[i] = fn(x[i])
     return out
+
+
+def expm1_neg(float[::1] y):
+    """``expm1`` of float32 values in [-50, 0] by the kernel's polynomial (for tests)."""
+    return _map(litho_expm1_neg, y)
+
+
+def exp_neg(float[::1] x):
+    """``exp`` of float32 values <= 0 by the kernel's polynomial (for tests)."""
+    return _map(litho_exp_neg, x)
 
 
 def log1p(float[::1] s):
     """``log1p`` of float32 values > -1 by the kernel's polynomial (for tests)."""
-    out = np.empty(s.shape[0], dtype=np.float32)
-    cdef float[::1] o = out
-    cdef Py_ssize_t i
-    for i in range(s.shape[0]):
-        o[i] = litho_log1p(s[i])
-    return out
+    return _map(litho_log1p, s)

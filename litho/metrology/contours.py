@@ -218,20 +218,8 @@ def _parents(xy: np.ndarray, heads: np.ndarray, sizes: np.ndarray, area2: np.nda
     dx, dy = x[m_next] - x[m], y[m_next] - y[m]
     step = _INSIDE / np.hypot(dx, dy)
     px, py = 0.5 * (x[m] + x[m_next]) + step * dy, 0.5 * (y[m] + y[m_next]) - step * dx
-    by_y = np.argsort(py, kind="stable")
-    ys = py[by_y]
-    edge = _edges_near(y, heads, sizes, ys)
-    ring = ring_of[edge]
-    edge, ring = edge[area2[ring] > 0], ring[area2[ring] > 0]  # outer rings' edges only
-    succ = edge + 1
-    wrap = succ == heads[ring] + sizes[ring]
-    succ[wrap] = heads[ring[wrap]]
-    ax, ay, bx, by = x[edge], y[edge], x[succ], y[succ]
-    first = np.searchsorted(ys, np.minimum(ay, by), side="left")
-    count = np.searchsorted(ys, np.maximum(ay, by), side="left") - first
-    total = int(count.sum())
-    k = by_y[np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)]  # hole of each pair
-    j = np.repeat(np.arange(len(edge)), count)
+    # the outer rings' edges paired with the holes whose P.y their y span may hold
+    _, ring, (ax, ay, bx, by), j, k = _span_pairs(x, y, heads, sizes, py, area2 > 0)
     cross = (ay[j] <= py[k]) != (by[j] <= py[k])
     j, k = j[cross], k[cross]
     x_hit = ax[j] + (py[k] - ay[j]) / (by[j] - ay[j]) * (bx[j] - ax[j])
@@ -316,19 +304,7 @@ def _keyholes(polygons: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
     # edge e (vertex e -> its successor in its ring) crosses y = my (half-open) iff
     # min(ay, by) <= my < max(ay, by): pair the candidate edges with the holes whose my
     # falls in their span, of the same polygon and joined after the edge's ring
-    by_y = np.argsort(starts[:, 1], kind="stable")
-    ys = starts[by_y, 1]
-    edge = _edges_near(y_all, ring_heads, ring_sizes, ys)
-    ring = np.searchsorted(ring_heads, edge, side="right") - 1
-    succ = edge + 1
-    wrap = succ == ring_heads[ring] + ring_sizes[ring]
-    succ[wrap] = ring_heads[ring[wrap]]
-    ax, ay, bx, by = x_all[edge], y_all[edge], x_all[succ], y_all[succ]
-    first = np.searchsorted(ys, np.minimum(ay, by), side="left")
-    count = np.searchsorted(ys, np.maximum(ay, by), side="left") - first
-    total = int(count.sum())
-    k = by_y[np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)]
-    j = np.repeat(np.arange(len(edge)), count)  # candidate of each pair
+    edge, ring, (ax, ay, bx, by), j, k = _span_pairs(x_all, y_all, ring_heads, ring_sizes, starts[:, 1])
     keep = (ring_poly[ring[j]] == hole_poly[k]) & (ring_rank[ring[j]] < hole_rank[k])
     j, k = j[keep], k[keep]
     mx, my = starts[k, 0], starts[k, 1]
@@ -376,6 +352,37 @@ def _keyholes(polygons: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
             stack.append((kk, iter(bridges[kk]), 0, [rings[kk][:1], pt]))
         results.append(pieces)
     return results
+
+
+def _span_pairs(x: np.ndarray, y: np.ndarray, heads: np.ndarray, sizes: np.ndarray, lines: np.ndarray,
+                rings: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...],
+                                                          np.ndarray, np.ndarray]:
+    """Candidate (edge, line) pairs for rays along the lines y = ``lines``.
+
+    The rings' vertices lie one ring after another (``heads``, ``sizes``, every ring
+    non-empty); edge ``e`` runs from vertex ``e`` to its successor in its ring. Edges
+    near the lines (:func:`_edges_near`), of the rings where ``rings`` (a mask per ring)
+    is True, are paired with every line whose y lies in ``[min(ay, by), max(ay, by))``.
+
+    Returns ``(edge, ring, (ax, ay, bx, by), j, k)``: the candidate edges, their rings and
+    end points, and per pair the index ``j`` into those and the line ``k``.
+    """
+    by_line = np.argsort(lines, kind="stable")
+    ys = lines[by_line]
+    edge = _edges_near(y, heads, sizes, ys)
+    ring = np.searchsorted(heads, edge, side="right") - 1
+    if rings is not None:
+        edge, ring = edge[rings[ring]], ring[rings[ring]]
+    succ = edge + 1
+    wrap = succ == heads[ring] + sizes[ring]
+    succ[wrap] = heads[ring[wrap]]
+    ax, ay, bx, by = x[edge], y[edge], x[succ], y[succ]
+    first = np.searchsorted(ys, np.minimum(ay, by), side="left")
+    count = np.searchsorted(ys, np.maximum(ay, by), side="left") - first
+    total = int(count.sum())
+    k = by_line[np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)]
+    j = np.repeat(np.arange(len(edge)), count)
+    return edge, ring, (ax, ay, bx, by), j, k
 
 
 def _edges_near(y: np.ndarray, heads: np.ndarray, sizes: np.ndarray, ys: np.ndarray) -> np.ndarray:
