@@ -54,7 +54,7 @@ from cython.parallel cimport prange, threadid as openmp_thread
 from libc.math cimport fabs, INFINITY
 from libc.stdint cimport uint32_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 cdef extern from *:
     """
@@ -401,7 +401,7 @@ import math
 
 import numpy as np
 
-__all__ = ["hamiltonian", "rk2_step", "reinitialize", "cfl_dt", "visibility"]
+__all__ = ["hamiltonian", "rk2_step", "reinitialize", "cfl_dt", "visibility", "dilate"]
 
 ctypedef struct Grid:
     Py_ssize_t nz
@@ -736,6 +736,47 @@ cdef object _scratch(Py_ssize_t per_thread):
     return np.zeros(max(1, ls_max_threads()) * per_thread)
 
 
+cdef void _box_dilate(unsigned char* a, unsigned char* b, Py_ssize_t k, const Grid* g) except *:
+    """b = a OR-ed over a box of k cells about each node along every axis (y and x
+    periodic, z ending at the edges; no y extent when ny == 1); a is overwritten."""
+    cdef Py_ssize_t r, nx = g.nx, nrows = g.nz * g.ny, bstride = nx + 2 * k
+    cdef unsigned char[::1] scratch = np.zeros(max(1, ls_max_threads()) * bstride, dtype=np.uint8)
+    cdef unsigned char* bb = &scratch[0]
+    for r in prange(nrows, nogil=True, schedule="static"):
+        ls_dilate_x_row(a + r * nx, b + r * nx, nx, k, bb + openmp_thread() * bstride)
+    if g.has_y:
+        for r in prange(nrows, nogil=True, schedule="static"):
+            _dilate_yz_row(b, a, k, 1, r, g)
+    else:
+        memcpy(a, b, nrows * nx)
+    for r in prange(nrows, nogil=True, schedule="static"):
+        _dilate_yz_row(a, b, k, 0, r, g)
+
+
+def dilate(mask, k):
+    """uint8 (nz, ny, nx): 1 where ``mask`` is set within a box of ``k`` cells along every
+    axis (y and x periodic, z ending at the edges; ny == 1: no y extent).
+
+    The maximum filter of a 0/1 volume over (2k + 1)^3 boxes, with scipy.ndimage's modes
+    ("nearest", "wrap", "wrap"); the maximum filter of a volume of a few levels is the sum
+    of the dilations of its thresholds.
+    """
+    m = np.ascontiguousarray(mask)
+    m = m.view(np.uint8) if m.dtype == np.bool_ else np.ascontiguousarray(m != 0, dtype=np.uint8)
+    if m.ndim != 3 or m.size == 0:
+        raise ValueError(f"mask must be a non-empty (nz, ny, nx) volume, got shape {np.shape(mask)}")
+    if int(k) < 0:
+        raise ValueError(f"k must be >= 0 cells, got {k!r}")
+    a = m.copy()
+    out = np.empty_like(a)
+    cdef unsigned char[:, :, ::1] av = a
+    cdef unsigned char[:, :, ::1] ov = out
+    cdef _Setup s = _Setup()
+    s.init_grid(a.shape, (1.0, 1.0, 1.0), INFINITY, 2)
+    _box_dilate(&av[0, 0, 0], &ov[0, 0, 0], int(k), &s.g)
+    return out
+
+
 cdef int _order(object order) except -1:
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}")
@@ -876,21 +917,8 @@ def reinitialize(phi, spacing, int iterations, band, work1, work2, bint keep_nea
     cdef double* sb = &scratch[0]
     for r in prange(nrows, nogil=True, schedule="dynamic", chunksize=4):
         _reinit_setup_row(pp, code, q1, act, m0, keep_near, r, g, sb + openmp_thread() * stride)
-    cdef unsigned char[::1] bytes_scratch
-    cdef unsigned char* bb
-    cdef Py_ssize_t bstride = nx + 2 * max(k, 0)
     if k >= 0:
-        bytes_scratch = np.zeros(max(1, ls_max_threads()) * bstride, dtype=np.uint8)
-        bb = &bytes_scratch[0]
-        for r in prange(nrows, nogil=True, schedule="static"):
-            ls_dilate_x_row(m0 + r * nx, m1 + r * nx, nx, k, bb + openmp_thread() * bstride)
-        if s.g.has_y:
-            for r in prange(nrows, nogil=True, schedule="static"):
-                _dilate_yz_row(m1, m0, k, 1, r, g)
-        else:
-            m0, m1 = m1, m0
-        for r in prange(nrows, nogil=True, schedule="static"):
-            _dilate_yz_row(m0, m1, k, 0, r, g)
+        _box_dilate(m0, m1, k, g)
         for r in prange(nrows, nogil=True, schedule="static"):
             act[r] = ls_freeze_row(m1 + r * nx, code + r * nx, nx)
         free(m0)

@@ -119,7 +119,7 @@ class EtchProcess:
         the front by up to a cell); next to an inert material this only deepens the void
         and moves nothing.
         """
-        from scipy import ndimage
+        from .._kernels import levelset as levelset_kernel
 
         unknown = sorted(set(self.rates) - set(domain.names))
         if unknown:
@@ -131,10 +131,16 @@ class EtchProcess:
         maps = []
         for attr in ("isotropic", "directional"):
             per = np.array([getattr(self.rates.get(n, Rate()), attr) for n in domain.names] + [0.0])
-            solid_rate = per[mat]  # VOID (-1) picks the trailing 0
-            size = [2 * reach + 1, 2 * reach + 1 if mat.shape[1] > 1 else 1, 2 * reach + 1]
-            near = ndimage.maximum_filter(solid_rate, size=size, mode=["nearest", "wrap", "wrap"])
-            maps.append(np.where(void, near, solid_rate))
+            # rates >= 0: the trailing 0 (VOID = -1 picks it) has rank 0. The largest rank
+            # within the box is the number of rank thresholds some node in it reaches: a
+            # dilation per threshold (the kernel's byte dilation, y and x periodic, z
+            # ending at the edges, as ndimage's maximum filter in modes nearest / wrap)
+            levels, rank = np.unique(per, return_inverse=True)
+            ranks = rank.astype(np.uint8)[mat]
+            near = np.zeros_like(ranks)
+            for r in range(1, len(levels)):
+                near += levelset_kernel.dilate(ranks >= r, reach)
+            maps.append(levels[np.where(void, near, ranks)])
         return maps[0], maps[1]
 
     # -- run --------------------------------------------------------------------------

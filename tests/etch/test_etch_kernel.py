@@ -202,3 +202,18 @@ def test_array_code_path_matches_the_kernel_path(monkeypatch):
     array = process.run(mask, stack, **kw)
     np.testing.assert_allclose(array.phi, fast.phi, rtol=0, atol=1e-9)
     assert fast.depth > 5.0  # it etched
+
+
+@pytest.mark.parametrize("shape, k", [((20, 9, 31), 3), ((12, 1, 17), 4), ((5, 3, 4), 6), ((6, 5, 7), 0)])
+def test_kernel_dilate_is_the_box_maximum_filter(shape, k):
+    # the etch's rate maps rely on it: the maximum filter of a 0/1 volume over (2k + 1)^3
+    # boxes in scipy's modes nearest (z) / wrap (y, x), also for boxes wider than the
+    # volume and for a 2-D cross-section (no y extent): identical
+    from scipy import ndimage
+
+    mask = np.random.default_rng(k).random(shape) < 0.05
+    size = [2 * k + 1, 2 * k + 1 if shape[1] > 1 else 1, 2 * k + 1]
+    ref = ndimage.maximum_filter(mask.astype(np.uint8), size=size, mode=["nearest", "wrap", "wrap"])
+    np.testing.assert_array_equal(kernel.dilate(mask, k), ref)
+    with pytest.raises(ValueError, match="k must be"):
+        kernel.dilate(mask, -1)
