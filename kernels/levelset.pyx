@@ -1061,7 +1061,7 @@ def visibility(solid, spacing, directions):
     cdef uint32_t* op = &ov[0, 0, 0]
     # per direction: entered, shadow, and their y-shifted copies
     planes = np.zeros((K, 4, ny, nx), dtype=np.float32)
-    scratch = np.zeros((64 * nx,), dtype=np.float32)   # one x-row per thread (<= 64 threads)
+    scratch = np.zeros((max(1, ls_max_threads()) * nx,), dtype=np.float32)   # one x-row per thread
     cdef float[:, :, :, ::1] pv = planes
     cdef float[::1] scv = scratch
     cdef float* base = &pv[0, 0, 0, 0]
@@ -1097,11 +1097,11 @@ def visibility(solid, spacing, directions):
             for k in range(K):
                 st = base + 4 * k * plane
                 if iz and shy[k]:
-                    _visibility_row(sp, st, st + plane, st + 2 * plane, st + 3 * plane, scr + (tid % 64) * nx,
+                    _visibility_row(sp, st, st + plane, st + 2 * plane, st + 3 * plane, scr + tid * nx,
                                     op, (<uint32_t>1) << k, iz, y, ny, nx, shx[k] and iz > 0, ix0[k], wx0[k],
                                     wx1[k], fx[k])
                 else:
-                    _visibility_row(sp, st, st + plane, st, st + plane, scr + (tid % 64) * nx,
+                    _visibility_row(sp, st, st + plane, st, st + plane, scr + tid * nx,
                                     op, (<uint32_t>1) << k, iz, y, ny, nx, shx[k] and iz > 0, ix0[k], wx0[k],
                                     wx1[k], fx[k])
     return out
