@@ -127,12 +127,16 @@ cdef extern from *:
     LS_INLINE void ls_h_span(const double **zr, const double **yr, const double *pad, const double *fi,
                              const double *fd, const uint32_t *vis, const ls_par *P, double *restrict h,
                              double *restrict d, Py_ssize_t n, Py_ssize_t x0, Py_ssize_t x1,
-                             const int order, const int has_y) {
+                             const int order, const int has_y, const int one) {
         const double *z0 = zr[0], *z1 = zr[1], *c = zr[2], *z3 = zr[3], *z4 = zr[4];
         const double *y0 = yr[0], *y1 = yr[1], *y3 = yr[3], *y4 = yr[4];
         const double iz = P->iz, iy = P->iy, ix = P->ix;
         const int distance = P->distance, K = P->K;
         double *dmz = d, *dpz = d + n, *dmy = d + 2 * n, *dpy = d + 3 * n, *dmx = d + 4 * n, *dpx = d + 5 * n;
+        /* one ion direction: its advection term sum_a d_a U_a is formed here (into dmz),
+           instead of storing the six differences for the direction loop */
+        const double ozm = one ? P->cm[0] : 0.0, ozp = one ? P->cp[0] : 0.0, oym = one ? P->cm[1] : 0.0;
+        const double oyp = one ? P->cp[1] : 0.0, oxm = one ? P->cm[2] : 0.0, oxp = one ? P->cp[2] : 0.0;
         #pragma GCC ivdep
         for (Py_ssize_t x = x0; x < x1; x++) {
             double cv = c[x], mz, pz, my = 0.0, py = 0.0, mx, px, a, b, g2;
@@ -152,7 +156,25 @@ cdef extern from *:
             g2 = g2 + (a * a + b * b);
             double gn = sqrt(g2);         /* unconditional: a conditional sqrt is not vectorised */
             h[x] = distance ? fi[x] : fi[x] * gn;
-            dmz[x] = mz; dpz[x] = pz; dmy[x] = my; dpy[x] = py; dmx[x] = mx; dpx[x] = px;
+            if (one) {
+                double along = ozm * mz + ozp * pz;
+                if (has_y)
+                    along = along + (oym * my + oyp * py);
+                dmz[x] = along + (oxm * mx + oxp * px);
+            } else {
+                dmz[x] = mz; dpz[x] = pz; dmy[x] = my; dpy[x] = py; dmx[x] = mx; dpx[x] = px;
+            }
+        }
+        if (one) {
+            const double wk = P->w[0];
+            #pragma GCC ivdep
+            for (Py_ssize_t x = x0; x < x1; x++) {
+                double along = dmz[x];
+                uint32_t lit = vis ? vis[x] & 1u : 1u;
+                double t = h[x] + along * (fd[x] * wk);
+                h[x] = (lit && along > 0.0) ? t : h[x];
+            }
+            return;
         }
         for (int k = 0; k < K; k++) {
             const double czm = P->cm[3 * k], czp = P->cp[3 * k], cym = P->cm[3 * k + 1];
@@ -200,7 +222,10 @@ cdef extern from *:
                     break;
                 x1 += len;
             }
-            ls_h_span(zr, yr, s, fi, fd, vis, P, h, s + n + 4, n, x0, x1, order, has_y);
+            if (P->K == 1)
+                ls_h_span(zr, yr, s, fi, fd, vis, P, h, s + n + 4, n, x0, x1, order, has_y, 1);
+            else
+                ls_h_span(zr, yr, s, fi, fd, vis, P, h, s + n + 4, n, x0, x1, order, has_y, 0);
             x0 = x1;
         }
     }
