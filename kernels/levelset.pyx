@@ -170,25 +170,36 @@ cdef extern from *:
             #pragma GCC ivdep
             for (Py_ssize_t x = x0; x < x1; x++) {
                 double along = dmz[x];
-                uint32_t lit = vis ? vis[x] & 1u : 1u;
+                uint32_t lit = vis[x] & 1u;
                 double t = h[x] + along * (fd[x] * wk);
                 h[x] = (lit && along > 0.0) ? t : h[x];
             }
             return;
         }
-        for (int k = 0; k < K; k++) {
-            const double czm = P->cm[3 * k], czp = P->cp[3 * k], cym = P->cm[3 * k + 1];
-            const double cyp = P->cp[3 * k + 1], cxm = P->cm[3 * k + 2], cxp = P->cp[3 * k + 2];
-            const double wk = P->w[k];
+        /* directions four at a time (the differences loaded once per group; cm, cp and w
+           are padded with zero-weight directions to a multiple of 4, which add exactly 0) */
+        for (int k = 0; k < K; k += 4) {
+            double zm[4], zp[4], ym[4], yp[4], xm[4], xp[4], wk[4];
+            for (int j = 0; j < 4; j++) {
+                zm[j] = P->cm[3 * (k + j)]; zp[j] = P->cp[3 * (k + j)];
+                ym[j] = P->cm[3 * (k + j) + 1]; yp[j] = P->cp[3 * (k + j) + 1];
+                xm[j] = P->cm[3 * (k + j) + 2]; xp[j] = P->cp[3 * (k + j) + 2];
+                wk[j] = P->w[k + j];
+            }
             #pragma GCC ivdep
             for (Py_ssize_t x = x0; x < x1; x++) {
-                double along = czm * dmz[x] + czp * dpz[x];
-                if (has_y)
-                    along = along + (cym * dmy[x] + cyp * dpy[x]);
-                along = along + (cxm * dmx[x] + cxp * dpx[x]);
-                uint32_t lit = vis ? (vis[x] >> k) & 1u : 1u;
-                double t = h[x] + along * (fd[x] * wk);
-                h[x] = (lit && along > 0.0) ? t : h[x];
+                double hx = h[x], f = fd[x];
+                double a0 = dmz[x], b0 = dpz[x], a1 = dmy[x], b1 = dpy[x], a2 = dmx[x], b2 = dpx[x];
+                uint32_t bits = vis[x] >> k;
+                for (int j = 0; j < 4; j++) {
+                    double along = zm[j] * a0 + zp[j] * b0;
+                    if (has_y)
+                        along = along + (ym[j] * a1 + yp[j] * b1);
+                    along = along + (xm[j] * a2 + xp[j] * b2);
+                    double t = hx + along * (f * wk[j]);
+                    hx = (((bits >> j) & 1u) && along > 0.0) ? t : hx;
+                }
+                h[x] = hx;
             }
         }
     }
@@ -196,7 +207,7 @@ cdef extern from *:
     /* H into h on the runs of chunks of an x-row that hold a node with |m1| <= band (and
        |m2| <= band when m2 is not NULL), see the module docstring; h elsewhere is left as
        it was (the callers select it away). zr / yr: the rows at z-2..z+2 and y-2..y+2
-       (zr[2] the row itself); vis NULL: every direction reaches every node; s: scratch of
+       (zr[2] the row itself); vis: the row's visibility bits; s: scratch of
        7 n + 4 doubles (the padded row, then the differences). */
     LS_INLINE void ls_h_row_impl(const double **zr, const double **yr, const double *fi, const double *fd,
                                  const uint32_t *vis, Py_ssize_t n, const ls_par *P, const double *m1,
@@ -393,6 +404,29 @@ cdef extern from *:
         }
         return any != 0;
     }
+
+    /* Visibility: update a row's two ray states (entered solid e, in shadow s) with the
+       plane's solid and set bit where the node is lit (s < 1/2); the float32 operations of
+       litho.etch.visibility (selects only: the loop vectorises) */
+    static LS_CLONES void ls_vis_update(const unsigned char *solid, float *restrict e, float *restrict s,
+                                        uint32_t *restrict out, Py_ssize_t n, uint32_t bit) {
+        for (Py_ssize_t x = 0; x < n; x++) {
+            float f = solid[x] ? 1.0f : 0.0f, clear = 1.0f - f, ex = e[x], sx = s[x];
+            float t = ex < clear ? ex : clear;
+            sx = t > sx ? t : sx;
+            s[x] = sx;
+            e[x] = f > ex ? f : ex;
+            out[x] = sx < 0.5f ? out[x] | bit : out[x];
+        }
+    }
+
+    /* out = w0 a + w1 b (float32), rounded after each product as the array reference is
+       (no fused multiply-add in the vector clones) */
+    static LS_CLONES __attribute__((optimize("fp-contract=off")))
+    void ls_lerp(const float *a, const float *b, float *restrict out, Py_ssize_t n, float w0, float w1) {
+        for (Py_ssize_t x = 0; x < n; x++)
+            out[x] = w0 * a[x] + w1 * b[x];
+    }
     """
     int ls_max_threads() nogil
     ctypedef struct ls_par:
@@ -420,6 +454,9 @@ cdef extern from *:
     void ls_dilate_x_row(const unsigned char* src, unsigned char* dst, Py_ssize_t n, Py_ssize_t k,
                          unsigned char* pad) noexcept nogil
     int ls_freeze_row(const unsigned char* reach, double* code, Py_ssize_t n) noexcept nogil
+    void ls_lerp(const float* a, const float* b, float* out, Py_ssize_t n, float w0, float w1) noexcept nogil
+    void ls_vis_update(const unsigned char* solid, float* e, float* s, uint32_t* out, Py_ssize_t n,
+                       uint32_t bit) noexcept nogil
 
 
 import math
@@ -444,6 +481,7 @@ ctypedef struct Rates:
     const double* f_iso
     const double* f_dir
     const uint32_t* vis    # NULL: every direction reaches every node
+    const uint32_t* all_lit  # an x-row of set bits, read instead of vis when that is NULL
     ls_par par             # distance flag, 1 / h, the K directions split by sign, weights
 
 
@@ -491,7 +529,7 @@ cdef inline void _h_row(const double** zr, const double** yr, Py_ssize_t off, co
     then H) on the runs of chunks
     of the x-row at flat index ``off`` that hold a node with ``|m1| <= band`` (and
     ``|m2| <= band`` unless NULL); the other chunks are not computed."""
-    cdef const uint32_t* vis = NULL
+    cdef const uint32_t* vis = rt.all_lit      # no visibility: every direction reaches every node
     if rt.vis != NULL:
         vis = rt.vis + off
     ls_h_row(zr, yr, rt.f_iso + off, rt.f_dir + off, vis, g.nx, &rt.par, m1, m2, g.band, scr,
@@ -718,6 +756,7 @@ cdef class _Setup:
         cdef const double[:, :, ::1] fi
         cdef const double[:, :, ::1] fd
         cdef const uint32_t[:, :, ::1] vv
+        cdef const uint32_t[::1] lit
         cdef const double[:, ::1] dm
         cdef const double[:, ::1] dp
         cdef const double[::1] ww
@@ -727,9 +766,17 @@ cdef class _Setup:
         if vis is not None:
             _volume("vis", vis, shape, np.uint32)
         d, w = _directions(directions, weights)
-        cm = np.ascontiguousarray(np.maximum(d, 0.0))
-        cp = np.ascontiguousarray(np.minimum(d, 0.0))
-        self.keep = (f_iso, f_dir, vis, cm, cp, w)
+        # padded with zero-weight directions to a multiple of 4 (the kernel's groups)
+        k4 = -(-d.shape[0] // 4) * 4
+        cm = np.zeros((k4, 3))
+        cp = np.zeros((k4, 3))
+        cm[:d.shape[0]] = np.maximum(d, 0.0)
+        cp[:d.shape[0]] = np.minimum(d, 0.0)
+        w = np.concatenate([w, np.zeros(k4 - d.shape[0])])
+        all_lit = np.full(self.g.nx, 0xFFFFFFFF, dtype=np.uint32)
+        self.keep = (f_iso, f_dir, vis, cm, cp, w, all_lit)
+        lit = all_lit
+        self.rt.all_lit = &lit[0]
         fi = f_iso
         fd = f_dir
         self.rt.f_iso = &fi[0, 0, 0]
@@ -999,8 +1046,7 @@ cdef void _shift_y_row(const float* a, float* out, Py_ssize_t y, Py_ssize_t ny, 
     cdef const float* rb = a + yb * nx
     cdef float* ro = out + y * nx
     if frac:
-        for x in range(nx):
-            ro[x] = w0 * ra[x] + w1 * rb[x]
+        ls_lerp(ra, rb, ro, nx, w0, w1)
     else:
         for x in range(nx):
             ro[x] = ra[x]
@@ -1019,11 +1065,9 @@ cdef void _shift_x(const float* row, float* out, Py_ssize_t nx, Py_ssize_t i0, f
         for x in range(i):
             out[x] = row[x - i + nx]
         return
-    for x in range(i + 1, nx):
-        out[x] = w0 * row[x - i] + w1 * row[x - i - 1]
+    ls_lerp(row + 1, row, out + i + 1, nx - i - 1, w0, w1)
     out[i] = w0 * row[0] + w1 * row[nx - 1]
-    for x in range(i):
-        out[x] = w0 * row[x - i + nx] + w1 * row[x - i + nx - 1]
+    ls_lerp(row + nx - i, row + nx - i - 1, out, i, w0, w1)
 
 
 cdef void _visibility_row(const unsigned char* solid, float* entered, float* shadow, const float* ent_y,
@@ -1035,7 +1079,6 @@ cdef void _visibility_row(const unsigned char* solid, float* entered, float* sha
     cdef Py_ssize_t x, off = y * nx, i = (iz * ny + y) * nx
     cdef float* e = entered + off
     cdef float* s = shadow + off
-    cdef float f, t
     if shift_x:
         _shift_x(ent_y + off, scratch, nx, i0, w0, w1, frac)
         for x in range(nx):
@@ -1047,15 +1090,7 @@ cdef void _visibility_row(const unsigned char* solid, float* entered, float* sha
         for x in range(nx):
             e[x] = ent_y[off + x]
             s[x] = sha_y[off + x]
-    for x in range(nx):
-        f = 1.0 if solid[i + x] else 0.0
-        t = e[x] if e[x] < 1.0 - f else 1.0 - f
-        if t > s[x]:
-            s[x] = t
-        if f > e[x]:
-            e[x] = f
-        if s[x] < 0.5:
-            out[i + x] = out[i + x] | bit
+    ls_vis_update(solid + i, e, s, out + i, nx, bit)
 
 
 def visibility(solid, spacing, directions):
