@@ -737,7 +737,7 @@ cdef class _Setup:
             free(self.active)
 
     cdef void init_grid(self, tuple shape, tuple h, double band, int order) except *:
-        cdef Py_ssize_t j, nx = shape[2]
+        cdef Py_ssize_t nx = shape[2]
         self.g.nz = shape[0]
         self.g.ny = shape[1]
         self.g.nx = nx

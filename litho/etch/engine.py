@@ -1,7 +1,7 @@
 """The level-set operations of one etch on its backend.
 
 numpy volumes go through the Cython kernel ``litho._kernels.levelset`` (row-parallel with
-OpenMP, far nodes skipped after one compare, scratch volumes allocated once per run);
+OpenMP, rows and 8-node chunks with no band node skipped, scratch volumes allocated once per run);
 CuPy volumes through the array code of :mod:`litho.etch.levelset`, which is also the
 reference the kernel is tested against (they agree to rounding).
 """
