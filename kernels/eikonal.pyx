@@ -53,6 +53,29 @@ per voxel when the volume fits in cache, 400-700 ns per voxel for 64 x 512 x 512
 4-ary binary-style heap with back-pointers took about 3x longer (log n cache misses per
 operation); branch-free selects, prefetching, interleaving T with the rate and a
 z-fastest layout did not help measurably.
+
+Measured since (2-core Xeon, float32 rate, 1 nm voxels, the asv benchmark's rates):
+about 143 ns per voxel when the volume fits the L2 cache (16 x 64 x 64), 230-250 ns at
+64 x 64 x 64 to 64 x 128 x 128, 350-760 ns at 64 x 512 x 512. Per voxel the march makes
+1.9 (lines) to 2.85 (contacts) local solves and heap insertions and 3.6 to 7.3 bucket
+moves; a sampled profile puts 55 % of ``_relax`` on the loads of T[p], T[o] and the rate.
+Two further attempts, exact but not faster, so not kept:
+
+- a look-ahead window of the 16 (or 48) smallest entries held beside the heap, with the
+  lines of T and the rate around each entry prefetched as it enters: identical arrival times,
+  no measurable gain (contacts 10.5 s before, 10.3-11.6 s after);
+- lateral tiles (columns of 64 x 64 or 32 x 32 voxels with 2-voxel halos held as seeds,
+  marched independently on two threads and re-marched until their halos stop changing):
+  the result is the global march's (bit for bit, or within 5e-14), but information
+  crosses one tile per round. The benchmark needed only 2 rounds at 64 (3.8 s lines,
+  9.5 s contacts, against 8.1 and 15.2 s) because that tiling lines up with its mirror
+  planes: with the contacts shifted by 16 voxels it took 3.75 marches per tile (17.6 s
+  against 13.8 s), and at 32 x 32 tiles 7.5 (40 s). A layout without that symmetry pays
+  the rounds, so this would speed up the benchmark and not the product.
+
+What remains is an algorithm with cache-resident work that is still exact for these
+rate contrasts (a heap-cell / two-scale method, Chacon and Vladimirsky 2012), not yet
+written.
 """
 
 import numpy as np
