@@ -48,22 +48,21 @@ the time array.
 
 Cost: the march is bound by memory latency, not arithmetic. The front of a realistic
 development problem (fast exposed regions, slow lateral development into the resist)
-is spread over the whole volume, so most neighbour reads miss the caches: about 140 ns
-per voxel when the volume fits in cache, 400-700 ns per voxel for 64 x 512 x 512. A
-4-ary binary-style heap with back-pointers took about 3x longer (log n cache misses per
-operation); branch-free selects, prefetching, interleaving T with the rate and a
-z-fastest layout did not help measurably.
+is spread over the whole volume, so most neighbour reads miss the caches (2-core Xeon,
+float32 rate, the asv benchmark's rates): about 143 ns per voxel when the volume fits the
+L2 cache (16 x 64 x 64), 230-250 ns at 64 x 64 x 64 to 64 x 128 x 128, 350-760 ns at
+64 x 512 x 512. Per voxel the march makes 1.9 (lines) to 2.85 (contacts) local solves
+and heap insertions and 3.6 to 7.3 bucket moves; a sampled profile puts 55 % of
+``_relax`` on the loads of T[p], T[o] and the rate.
 
-Measured since (2-core Xeon, float32 rate, 1 nm voxels, the asv benchmark's rates):
-about 143 ns per voxel when the volume fits the L2 cache (16 x 64 x 64), 230-250 ns at
-64 x 64 x 64 to 64 x 128 x 128, 350-760 ns at 64 x 512 x 512. Per voxel the march makes
-1.9 (lines) to 2.85 (contacts) local solves and heap insertions and 3.6 to 7.3 bucket
-moves; a sampled profile puts 55 % of ``_relax`` on the loads of T[p], T[o] and the rate.
-Two further attempts, exact but not faster, so not kept:
+Tried and not kept: a 4-ary binary-style heap with back-pointers took about 3x longer
+(log n cache misses per operation); branch-free selects, prefetching, interleaving T with
+the rate and a z-fastest layout did not help measurably. Two later attempts, exact but
+not faster:
 
 - a look-ahead window of the 16 (or 48) smallest entries held beside the heap, with the
-  lines of T and the rate around each entry prefetched as it enters: identical arrival times,
-  no measurable gain (contacts 10.5 s before, 10.3-11.6 s after);
+  lines of T and the rate around each entry prefetched as it enters: identical arrival
+  times, no measurable gain (contacts 10.5 s before, 10.3-11.6 s after);
 - lateral tiles (columns of 64 x 64 or 32 x 32 voxels with 2-voxel halos held as seeds,
   marched independently on two threads and re-marched until their halos stop changing):
   the result is the global march's (bit for bit, or within 5e-14), but information
