@@ -14,26 +14,13 @@ so that the run takes exactly 100 CFL-limited steps (3-D) or runs 60 s (2-D); th
 re-initialisations, visibility and the profile.
 """
 
-import numpy as np
+from litho.bench import etch_lines as lines
+from litho.bench import etch_process_for_steps as process_for_steps
+from litho.bench import etch_stack_and_rates
+from litho.etch import EtchProcess, IonFlux, Layer, Stack
 
-from litho import Layout
-from litho.etch import EtchProcess, IonFlux, Layer, Rate, Stack, levelset
-
-STACK = Stack([Layer("film", 70.0)], substrate_thickness=10.0)
-RATES = {"film": Rate(isotropic=0.1, directional=1.0), "resist": Rate(directional=0.25)}
+STACK, RATES = etch_stack_and_rates()  # shared with ``litho bench`` (case etch_3d)
 IONS = {"vertical": IonFlux(), "spread": IonFlux(spread=5.0)}
-
-
-def lines(width: float, length: float, pitch: float = 64.0) -> Layout:
-    """Resist lines of half the pitch across ``width`` x ``length`` nm (along y)."""
-    return Layout.from_rects([[x, 0.0, x + pitch / 2, length] for x in np.arange(0.0, width, pitch)])
-
-
-def process_for_steps(ions: IonFlux, steps: int, ny: int) -> EtchProcess:
-    """An EtchProcess whose CFL-limited run takes exactly ``steps`` steps on 1 nm cells."""
-    d, w = ions.directions(two_d=ny == 1)
-    dt = levelset.cfl_dt((1.0, 1.0, 1.0), ny, 0.1, 1.0, d, w, 0.5)
-    return EtchProcess(RATES, time=steps * dt * (1 - 1e-9), ions=ions)
 
 
 class Etch3D:

@@ -12,30 +12,24 @@ Abbe at each focus; 10 gauges across spaces and 10 across contacts.
 import numpy as np
 
 from litho import Layout
+from litho.bench import FEM_DOSE, FEM_FOCUS, FEM_THRESHOLD, fem_clip
 from litho.imaging import aerial_image
 from litho.imaging.mask import BinaryMask
-from litho.metrology import Gauge, contours
+from litho.metrology import contours
 from litho.optics import Optics, Source
 from litho.process_window import fem
 
 N = 1024
-FOCUS = np.linspace(-100.0, 100.0, 11)
-DOSE = np.linspace(0.85, 1.15, 11)
+FOCUS = np.asarray(FEM_FOCUS)  # shared with ``litho bench`` (case fem)
+DOSE = np.asarray(FEM_DOSE)
 
 
 def clip_layout() -> Layout:
-    spaces = [[x, 0.0, x + 45.0, 512.0] for x in np.arange(22.5, N, 90.0) if x + 45.0 <= N]
-    holes = [[x, y, x + 90.0, y + 90.0] for x in np.arange(40.0, N, 180.0) for y in np.arange(552.0, N, 180.0)
-             if x + 90 <= N and y + 90 <= N]
-    return Layout.from_rects(spaces + holes)
+    return fem_clip(N)[0]
 
 
 def clip_gauges() -> list:
-    spaces = [Gauge.across((45.0 + 90.0 * k, 256.0), 80.0, name=f"space{k}") for k in range(10)]
-    holes = [Gauge.across((85.0 + 180.0 * (k % 5), 597.0 + 180.0 * (k // 5)), 150.0, name=f"hole{k}")
-             for k in range(8)]
-    holes += [Gauge.across((85.0 + 180.0 * k, 777.0), 150.0, orientation="y", name=f"hole_y{k}") for k in (1, 2)]
-    return spaces + holes
+    return fem_clip(N)[1]
 
 
 class FocusExposureMatrix:
@@ -56,7 +50,7 @@ class FocusExposureMatrix:
                             backend="numpy")
 
     def time_fem_11x11_1024_20_gauges(self):
-        fem(self.simulate, FOCUS, DOSE, self.gauges, threshold=0.22, pixel=1.0)
+        fem(self.simulate, FOCUS, DOSE, self.gauges, threshold=FEM_THRESHOLD, pixel=1.0)
 
 
 class Contours:

@@ -21,9 +21,14 @@ import numpy as np
 
 from . import __version__, backend
 
-__all__ = ["run_benchmarks", "CASES"]
+__all__ = ["run_benchmarks", "CASES", "fem_clip", "etch_stack_and_rates", "etch_lines", "etch_process_for_steps"]
 
-CASES = ("iccad_single", "iccad_batch", "socs_kernels", "abbe_2048", "rasterize_20k", "peb", "develop")
+CASES = ("iccad_single", "iccad_batch", "socs_kernels", "abbe_2048", "rasterize_20k", "peb", "develop", "fem",
+         "etch_3d")
+
+FEM_FOCUS = tuple(float(f) for f in np.linspace(-100.0, 100.0, 11))  # nm
+FEM_DOSE = tuple(float(d) for d in np.linspace(0.85, 1.15, 11))     # relative to nominal
+FEM_THRESHOLD = 0.22  # intensity threshold at dose 1 (clear field = 1)
 
 
 def _synchronize(xp: Any) -> None:
@@ -73,9 +78,67 @@ def _resist_volumes(xp: Any, shape: tuple[int, int, int]) -> tuple[Any, Any]:
     return acid, rate
 
 
+def fem_clip(n: int = 1024) -> tuple[Any, list[Any]]:
+    """The focus-exposure benchmark's clip and gauges (the asv benchmark uses the same).
+
+    An ``n`` x ``n`` nm clip: a 45 nm clear-space grating at 90 nm pitch (512 nm long, at
+    the bottom) beside an array of 90 nm contact holes at 180 nm pitch (from y = 552 nm).
+    Gauges: 10 across the spaces and 10 across the holes (8 along x, 2 along y) at
+    ``n = 1024``; a smaller clip keeps the features and gauges that fit inside it.
+
+    Returns
+    -------
+    layout : Layout
+        The clear features, nm.
+    gauges : list of Gauge
+    """
+    from .geometry import Layout
+    from .metrology import Gauge
+
+    spaces = [[x, 0.0, x + 45.0, min(512.0, n)] for x in np.arange(22.5, n, 90.0) if x + 45.0 <= n]
+    holes = [[x, y, x + 90.0, y + 90.0] for x in np.arange(40.0, n, 180.0) for y in np.arange(552.0, n, 180.0)
+             if x + 90 <= n and y + 90 <= n]
+    gauges = [Gauge.across((45.0 + 90.0 * k, 256.0), 80.0, name=f"space{k}") for k in range(10)]
+    gauges += [Gauge.across((85.0 + 180.0 * (k % 5), 597.0 + 180.0 * (k // 5)), 150.0, name=f"hole{k}")
+               for k in range(8)]
+    gauges += [Gauge.across((85.0 + 180.0 * k, 777.0), 150.0, orientation="y", name=f"hole_y{k}") for k in (1, 2)]
+    inside = [g for g in gauges if all(0.0 <= c <= n for c in (*g.start, *g.end))]
+    return Layout.from_rects(spaces + holes), inside
+
+
+def etch_stack_and_rates() -> tuple[Any, dict[str, Any]]:
+    """The etch benchmarks' film stack (70 nm film on 10 nm of substrate) and rates, nm/s.
+
+    The film etches at 1 nm/s directionally and 0.1 nm/s isotropically, the resist at
+    0.25 nm/s directionally (selectivity 4).
+    """
+    from .etch import Layer, Rate, Stack
+
+    return (Stack([Layer("film", 70.0)], substrate_thickness=10.0),
+            {"film": Rate(isotropic=0.1, directional=1.0), "resist": Rate(directional=0.25)})
+
+
+def etch_lines(width: float, length: float, pitch: float = 64.0) -> Any:
+    """Resist lines of half the pitch across ``width`` x ``length`` nm (running along y)."""
+    from .geometry import Layout
+
+    return Layout.from_rects([[x, 0.0, x + pitch / 2, length] for x in np.arange(0.0, width, pitch)])
+
+
+def etch_process_for_steps(ions: Any, steps: int, ny: int) -> Any:
+    """An EtchProcess with :func:`etch_stack_and_rates`' rates whose CFL-limited run on 1 nm
+    cells takes exactly ``steps`` steps (``ny == 1``: a 2-D cross-section)."""
+    from .etch import EtchProcess, levelset
+
+    d, w = ions.directions(two_d=ny == 1)
+    dt = levelset.cfl_dt((1.0, 1.0, 1.0), ny, 0.1, 1.0, d, w, 0.5)
+    return EtchProcess(etch_stack_and_rates()[1], time=steps * dt * (1 - 1e-9), ions=ions)
+
+
 def run_benchmarks(backend_name: str = "auto", batch: int = 64, repeat: int = 5,
                    cases: tuple[str, ...] = CASES,
-                   resist_shape: tuple[int, int, int] = (64, 512, 512)) -> dict[str, Any]:
+                   resist_shape: tuple[int, int, int] = (64, 512, 512), fem_size: int = 1024,
+                   etch_shape: tuple[int, int] = (256, 256), etch_steps: int = 100) -> dict[str, Any]:
     """Time the benchmark cases; return the JSON-ready record.
 
     Parameters
@@ -89,6 +152,12 @@ def run_benchmarks(backend_name: str = "auto", batch: int = 64, repeat: int = 5,
         Subset of :data:`CASES`.
     resist_shape : (nz, ny, nx)
         Volume of the resist cases (the issue's targets are stated for 64 x 512 x 512).
+    fem_size : int
+        Side of the FEM clip, nm at 1 nm pixels (target stated for 1024).
+    etch_shape : (ny, nx)
+        Lateral cells of the 3-D etch (1 nm; target stated for 256 x 256, with 129 z cells).
+    etch_steps : int
+        Time steps of the 3-D etch (target stated for 100).
     """
     from .datasets import iccad2013
     from .geometry import Layout, rasterize
@@ -138,6 +207,40 @@ def run_benchmarks(backend_name: str = "auto", batch: int = 64, repeat: int = 5,
             results["develop"] = {"seconds": seconds, "shape": list(resist_shape),
                                   "what": f"developer arrival {size} voxels float32, contact array, full march "
                                           f"({'plane sweep' if xp is not np else 'fast marching'})"}
+    if "fem" in cases:
+        from .imaging import aerial_image
+        from .imaging.mask import BinaryMask
+        from .process_window import fem
+
+        layout, gauges = fem_clip(fem_size)
+        fem_mask = BinaryMask(layout)
+        fem_optics = Optics(193.0, 1.35, Source.annular(0.6, 0.9), immersion=1.44)
+
+        def simulate(f: float) -> Any:
+            return aerial_image(fem_mask, fem_optics.with_defocus(f), 1.0, method="abbe",
+                                shape=(fem_size, fem_size), backend=name)
+
+        seconds = _median_seconds(lambda: fem(simulate, FEM_FOCUS, FEM_DOSE, gauges, threshold=FEM_THRESHOLD,
+                                              pixel=1.0), xp, max(1, repeat // 2))
+        results["fem"] = {"seconds": seconds, "shape": [fem_size, fem_size], "gauges": len(gauges),
+                          "what": f"FEM {len(FEM_FOCUS)} focus x {len(FEM_DOSE)} dose, {fem_size}^2 clip, "
+                                  f"{len(gauges)} gauges, Abbe re-imaging per focus"}
+    if "etch_3d" in cases:
+        from .etch import IonFlux
+
+        ny, nx = etch_shape
+        stack = etch_stack_and_rates()[0]
+        process = etch_process_for_steps(IonFlux(), etch_steps, ny)
+        pattern = etch_lines(float(nx), float(ny))
+        last: list[Any] = []
+
+        def etch() -> None:
+            last[:] = [process.run(pattern, stack, pixel=1.0, shape=(ny, nx), resist_thickness=40.0, backend=name)]
+
+        seconds = _median_seconds(etch, xp, max(1, repeat // 2))
+        results["etch_3d"] = {"seconds": seconds, "shape": list(last[0].phi.shape), "steps": last[0].steps,
+                              "what": "3-D level-set etch of 64 nm pitch resist lines (40 nm) into a 70 nm film, "
+                                      "vertical ions, selectivity 4"}
     return {
         "litho_version": __version__,
         "commit": _commit(),

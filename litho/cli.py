@@ -501,7 +501,8 @@ def _decompose_command(parser: argparse.ArgumentParser) -> Handler:
 # --------------------------------------------------------------------------- bench
 
 
-@subcommand("bench", help="time the main kernels (ICCAD evaluation, SOCS, Abbe, rasterize); JSON record")
+@subcommand("bench", help="time the main kernels (ICCAD evaluation, SOCS, Abbe, rasterize, PEB, develop, "
+                    "FEM, 3-D etch); JSON record")
 def _bench_command(parser: argparse.ArgumentParser) -> Handler:
     from .bench import CASES
 
